@@ -1,0 +1,1 @@
+"""House models: checkpoints trained by this project and shipped inside it."""

@@ -1,0 +1,1 @@
+"""Model code for local checkpoints: a lean Llama forward pass and tokenizers."""
