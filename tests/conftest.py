@@ -16,6 +16,9 @@ def fabula_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FABULA_HOME", str(home))
     monkeypatch.delenv("FABULA_MODEL", raising=False)
     monkeypatch.delenv("FABULA_DATABASE_URL", raising=False)
+    # Tests compare decoding with `transformers` token for token, so they use the
+    # exact bf16 torch runtime unless a test chooses another (tests/backends/test_llamacpp.py).
+    monkeypatch.setenv("FABULA_RUNTIME", "lean")
     return home
 
 

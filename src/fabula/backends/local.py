@@ -1,12 +1,18 @@
 """Backends for checkpoints on this machine: `hf:<path>` and `house:<name>`.
 
-Both load an ordinary Hugging Face causal-LM folder. Llama checkpoints run
-on Fabula's lean forward pass (fast path); other architectures run through
-`transformers` with the same decode loop, samplers and constraints.
+Both load an ordinary Hugging Face causal-LM folder and decode it with
+Fabula's engine on one of three compute runtimes, chosen by $FABULA_RUNTIME:
+- `llamacpp`: the checkpoint converted once to GGUF q8_0 (cached) and run by
+  llama.cpp: the fastest on CPU (needs `fabula[llamacpp]`);
+- `lean`: Fabula's own torch Llama forward in bf16;
+- `transformers`: any architecture, through `transformers`.
+`auto` (the default) picks llamacpp, then lean, for Llama checkpoints, and
+transformers for everything else.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from functools import cached_property
 from pathlib import Path
@@ -16,11 +22,13 @@ import torch
 from fabula.backends.engine_backend import EngineBackend
 from fabula.backends.registry import ModelInfo
 from fabula.engine.runtime import LeanRuntime, Runtime, TransformersRuntime
-from fabula.errors import CorruptCheckpoint, ModelNotFound
+from fabula.errors import CorruptCheckpoint, InvalidOptions, ModelNotFound
 from fabula.modeling.llama import lean_support_problem, load_lean_llama, read_config
 from fabula.modeling.tokenizer import HFTokenizer
 
 DTYPES = {"bfloat16": torch.bfloat16, "float32": torch.float32}
+RUNTIME_ENV = "FABULA_RUNTIME"
+RUNTIMES = ("auto", "llamacpp", "lean", "transformers")
 
 
 class LocalBackend(EngineBackend):
@@ -38,8 +46,27 @@ class LocalBackend(EngineBackend):
         return HFTokenizer(self.path)
 
     @cached_property
+    def runtime_name(self) -> str:
+        wanted = os.environ.get(RUNTIME_ENV, "auto")
+        if wanted not in RUNTIMES:
+            raise InvalidOptions(f"{RUNTIME_ENV}={wanted!r}: use one of {', '.join(RUNTIMES)}.")
+        problem = lean_support_problem(self.config)
+        if wanted in ("lean", "llamacpp") and problem:
+            raise InvalidOptions(f"The {wanted} runtime cannot run {self.path}: {problem}. Use {RUNTIME_ENV}=transformers.")
+        if wanted != "auto":
+            return wanted
+        if problem:
+            return "transformers"
+        return "llamacpp" if importlib.util.find_spec("llama_cpp") else "lean"
+
+    @cached_property
     def runtime(self) -> Runtime:
-        if lean_support_problem(self.config) is None:
+        if self.runtime_name == "llamacpp":
+            from fabula.engine.llamacpp_runtime import LlamaCppModel, LlamaCppRuntime
+            from fabula.modeling.gguf_export import cached_gguf
+
+            return LlamaCppRuntime(LlamaCppModel(cached_gguf(self.path, "q8_0")))
+        if self.runtime_name == "lean":
             return LeanRuntime(load_lean_llama(self.path, self.dtype))
         return TransformersRuntime(_load_transformers(self.path, self.dtype), self.context_length)
 
@@ -52,7 +79,7 @@ class LocalBackend(EngineBackend):
         info.update(
             path=str(self.path),
             architecture=self.config.get("model_type"),
-            runtime="lean" if lean_support_problem(self.config) is None else "transformers",
+            runtime=self.runtime_name,
         )
         return info
 

@@ -1,0 +1,1 @@
+"""Benchmarks: speed measured against baselines in the same run, never in tests."""
