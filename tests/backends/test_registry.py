@@ -5,7 +5,7 @@ import torch
 
 from fabula.backends import GenerationOptions, available_models, resolve
 from fabula.backends.registry import backend_kinds
-from fabula.errors import CorruptCheckpoint, ModelNotFound, UnknownModelSpec
+from fabula.errors import CorruptCheckpoint, InvalidOptions, ModelNotFound, UnknownModelSpec
 
 
 def test_built_in_backends_register_through_entry_points() -> None:
@@ -60,7 +60,10 @@ def test_locally_trained_house_model_is_found(tiny_checkpoint: Path, fabula_home
     assert "house:mine" in {m.spec for m in available_models()}
 
 
-def test_other_architectures_run_through_transformers(tmp_path: Path, tiny_checkpoint: Path) -> None:
+def test_other_architectures_run_through_transformers(
+    tmp_path: Path, tiny_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FABULA_RUNTIME", "auto")
     from transformers import AutoModelForCausalLM, AutoTokenizer, GPT2Config, GPT2LMHeadModel
 
     tok = AutoTokenizer.from_pretrained(str(tiny_checkpoint))
@@ -70,6 +73,9 @@ def test_other_architectures_run_through_transformers(tmp_path: Path, tiny_check
     tok.save_pretrained(str(tmp_path / "gpt2"))
     backend = resolve(f"hf:{tmp_path / 'gpt2'}")
     assert backend.describe()["runtime"] == "transformers"
+    monkeypatch.setenv("FABULA_RUNTIME", "lean")
+    with pytest.raises(InvalidOptions, match="FABULA_RUNTIME=transformers"):
+        _ = resolve(f"hf:{tmp_path / 'gpt2'}").runtime
     greedy = GenerationOptions(max_tokens=6, temperature=0)
     out = backend.generate("The sea", greedy.model_copy(update={"n": 2}))
     assert len(out[0].token_ids) == 6 and out[0].token_ids == out[1].token_ids
