@@ -23,7 +23,18 @@ class HouseBackend(LocalBackend):
                 f"house:{rest} is in the catalogue but its weights are not installed at {model.path}. "
                 "Reinstall Fabula from a full checkout (`make setup`), or train it with `fabula train`."
             )
-        return cls(f"house:{rest}", model.path)
+        backend = cls(f"house:{rest}", model.path)
+        backend.prefix = model.prefix
+        return backend
+
+    prefix = ""
+
+    def stream(self, prompt, options=None, constraint=None):  # type: ignore[no-untyped-def]
+        """As every engine backend, after the model's conditioning prefix (see catalog.toml)."""
+        return super().stream(self.prefix + prompt, options, constraint)
+
+    def score(self, prompt: str, continuation: str):  # type: ignore[no-untyped-def]
+        return super().score(self.prefix + prompt, continuation)
 
     @classmethod
     def available(cls) -> list[ModelInfo]:

@@ -18,6 +18,7 @@ class HouseModel:
     description: str
     lang: str
     path: Path
+    prefix: str = ""  # conditioning prepended to every prompt (BOS, control tokens)
 
     @property
     def installed(self) -> bool:
@@ -33,7 +34,7 @@ def house_models() -> dict[str, HouseModel]:
     """Catalogue entries plus locally trained models, by name."""
     entries = tomllib.loads(CATALOG_FILE.read_text(encoding="utf-8"))["models"]
     models = {
-        name: HouseModel(name, entry["description"], entry["lang"], SHIPPED_DIR / name)
+        name: HouseModel(name, entry["description"], entry["lang"], SHIPPED_DIR / name, entry.get("prefix", ""))
         for name, entry in entries.items()
     }
     local = user_dir()

@@ -1,0 +1,1 @@
+"""Corpus preparation: one module per corpus, each writing split JSONL files and a data card."""

@@ -1,0 +1,1 @@
+"""Training house models: tokenizers, the one training loop, export."""
