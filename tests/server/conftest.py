@@ -1,30 +1,43 @@
-"""Fabula's server, in-process on a loopback port the OS picks (never a fixed one)."""
+"""Fabula's server in-process, on a loopback port the OS picks (never a fixed one), serving a tiny real model."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import openai
 import pytest
-import uvicorn
 
-from fabula.server import create_app
+from fabula.backends import Backend, resolve
+from fabula.server import create_app, serve_in_background
+
+
+def load_tiny(checkpoint: Path) -> Backend:
+    """The tiny checkpoint on the exact torch runtime (as every test compares against)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FABULA_RUNTIME", "lean")
+        backend = resolve(f"hf:{checkpoint}")
+        backend.load()
+    return backend
+
+
+@pytest.fixture(scope="module")
+def tiny_spec(tiny_checkpoint: Path) -> str:
+    return f"hf:{tiny_checkpoint}"
+
+
+@pytest.fixture(scope="module")
+def local(tiny_checkpoint: Path) -> Backend:
+    """The same model decoded in the test process, to compare the server's answers with."""
+    return load_tiny(tiny_checkpoint)
 
 
 @pytest.fixture(scope="module")
 def server_url(tiny_checkpoint: Path) -> Iterator[str]:
-    config = uvicorn.Config(create_app(f"hf:{tiny_checkpoint}"), host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/v1"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_background(create_app(load_tiny(tiny_checkpoint))) as url:
+        yield url
+
+
+@pytest.fixture
+def client(server_url: str) -> openai.OpenAI:
+    return openai.OpenAI(api_key="unused", base_url=server_url, max_retries=0)

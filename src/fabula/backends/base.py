@@ -104,6 +104,9 @@ class Backend(ABC):
         when the stream is exhausted.
         """
 
+    def load(self) -> None:
+        """Load weights now rather than on first use (so timings measure decoding only)."""
+
     def score(self, prompt: str, continuation: str) -> Score:
         """Log-probability of `continuation` token by token after `prompt`."""
         raise BackendUnavailable(

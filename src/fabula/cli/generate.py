@@ -45,6 +45,7 @@ def generate(
         presence_penalty=presence_penalty, stop=tuple(stop), n=n, seed=seed,
     )
     backend = resolve(model)
+    backend.load()
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     completions, ttft = _run(backend, text, options)

@@ -1,18 +1,30 @@
 """Numbered, append-only schema migrations.
 
-Each migration is a list of SQL statements written to run on both SQLite and
-PostgreSQL. Applied ones are recorded in `_migrations`; never edit or reorder
-an existing entry: append a new number instead.
+A migration is (number, name, steps); a step is SQL written to run on both
+SQLite and PostgreSQL (`{pk}` is the auto-increment primary key), or a
+function of the connection for data changes. Pending migrations are applied in
+order inside the caller's transaction and recorded in `_migrations`.
+Never edit, renumber or remove an entry: append the next number instead
+(tests/store/test_migrations.py pins a fingerprint of each existing one).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Connection, text
+
+from fabula.store.errors import StoreError
+
+Step = str | Callable[[Connection], None]
+Migration = tuple[int, str, list[Step]]
 
 # An auto-increment primary key, spelled per dialect.
 _PK = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgresql": "BIGSERIAL PRIMARY KEY"}
+# Any constant: the key of the PostgreSQL advisory lock that serialises migrating processes.
+_PG_LOCK_KEY = 0x46414255
 
-MIGRATIONS: list[tuple[int, str, list[str]]] = [
+MIGRATIONS: list[Migration] = [
     (
         1,
         "projects, documents, versions, passages",
@@ -76,28 +88,68 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX generations_model ON generations (model)",
         ],
     ),
+    (
+        3,
+        "index generations and passages by what they point to",
+        [
+            "CREATE INDEX generations_project ON generations (project_id)",
+            "CREATE INDEX passages_generation ON passages (generation_id)",
+            "CREATE INDEX passages_edited_from ON passages (edited_from)",
+        ],
+    ),
 ]
 
 
+def latest() -> int:
+    return MIGRATIONS[-1][0]
+
+
+def applied(conn: Connection) -> list[int]:
+    """Numbers recorded in `_migrations` (empty for a new database)."""
+    _create_ledger(conn)
+    return list(conn.execute(text("SELECT number FROM _migrations ORDER BY number")).scalars())
+
+
 def apply_migrations(conn: Connection) -> list[int]:
-    """Apply every migration not yet recorded; returns the numbers applied."""
+    """Apply every migration not yet recorded, in order; returns the numbers applied."""
+    _check_numbering(MIGRATIONS)
+    if conn.dialect.name == "postgresql":
+        # Two processes opening a new database at once would both try to create the tables.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    done = set(applied(conn))
+    if done and max(done) > latest():
+        raise StoreError(
+            f"This database has migration {max(done)} but this Fabula knows only up to {latest()}: "
+            "it was written by a newer Fabula. Upgrade Fabula (`pip install -U fabula`)."
+        )
+    pk = _PK.get(conn.dialect.name, _PK["postgresql"])
+    new = []
+    for number, name, steps in MIGRATIONS:
+        if number in done:
+            continue
+        for step in steps:
+            if callable(step):
+                step(conn)
+            else:
+                conn.execute(text(step.format(pk=pk)))
+        conn.execute(
+            text("INSERT INTO _migrations (number, name, applied_at) VALUES (:n, :name, CURRENT_TIMESTAMP)"),
+            {"n": number, "name": name},
+        )
+        new.append(number)
+    return new
+
+
+def _create_ledger(conn: Connection) -> None:
     conn.execute(
         text(
             "CREATE TABLE IF NOT EXISTS _migrations "
             "(number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
     )
-    done = {row[0] for row in conn.execute(text("SELECT number FROM _migrations"))}
-    pk = _PK.get(conn.dialect.name, _PK["postgresql"])
-    applied = []
-    for number, name, statements in MIGRATIONS:
-        if number in done:
-            continue
-        for statement in statements:
-            conn.execute(text(statement.format(pk=pk)))
-        conn.execute(
-            text("INSERT INTO _migrations (number, name, applied_at) VALUES (:n, :name, CURRENT_TIMESTAMP)"),
-            {"n": number, "name": name},
-        )
-        applied.append(number)
-    return applied
+
+
+def _check_numbering(migrations: list[Migration]) -> None:
+    numbers = [number for number, _, _ in migrations]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise StoreError(f"Migrations must be numbered 1, 2, 3... in order; found {numbers}.")
