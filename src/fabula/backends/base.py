@@ -136,15 +136,20 @@ class Backend(ABC):
     ) -> list[Completion]:
         """Run `stream` to the end and collect one `Completion` per alternative."""
         options = options or GenerationOptions()
-        done = [Completion(index=i, text="") for i in range(options.n)]
-        for chunk in self.stream(prompt, options, constraint):
-            target = done[chunk.index]
-            target.text += chunk.text
-            target.token_ids.extend(chunk.token_ids)
-            if chunk.finish_reason:
-                target.finish_reason = chunk.finish_reason
-        return done
+        return collect(self.stream(prompt, options, constraint), options.n)
 
     def describe(self) -> dict[str, object]:
         """Facts shown by `fabula models`."""
         return {"spec": self.spec, "kind": self.kind, "context_length": self.context_length}
+
+
+def collect(chunks: Iterator[Chunk], n: int) -> list[Completion]:
+    """The `n` completions a stream of chunks adds up to."""
+    done = [Completion(index=i, text="") for i in range(n)]
+    for chunk in chunks:
+        target = done[chunk.index]
+        target.text += chunk.text
+        target.token_ids.extend(chunk.token_ids)
+        if chunk.finish_reason:
+            target.finish_reason = chunk.finish_reason
+    return done

@@ -1,15 +1,33 @@
-"""`house:<name>`: models shipped with Fabula or trained here with `fabula train`."""
+"""`house:<name>`: models shipped with Fabula or trained here with `fabula train`.
+
+A house model's prompt starts with a header of control tokens (genre, style,
+form, tune, title: see `fabula.house.prompt`). The catalogue gives each model
+default controls; `condition()` changes them, and `infill()` uses the
+fill-in-the-middle format the English model was trained with.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from functools import cached_property
+
+from fabula.backends.base import Chunk, Completion, Score, collect
 from fabula.backends.local import LocalBackend
+from fabula.backends.options import GenerationOptions
 from fabula.backends.registry import ModelInfo
-from fabula.errors import ModelNotFound, UnknownModelSpec
-from fabula.house.catalog import house_models
+from fabula.engine.constraints import Constraint
+from fabula.errors import InvalidOptions, ModelNotFound, UnknownModelSpec
+from fabula.house.catalog import HouseModel, house_models
+from fabula.house.prompt import Conditioning, ModelControls, fim_prompt
 
 
 class HouseBackend(LocalBackend):
     kind = "house"
+
+    def __init__(self, model: HouseModel) -> None:
+        super().__init__(f"house:{model.name}", model.path)
+        self.house = model
+        self.conditioning = Conditioning(dict(model.controls))
 
     @classmethod
     def from_spec(cls, rest: str) -> HouseBackend:
@@ -23,18 +41,48 @@ class HouseBackend(LocalBackend):
                 f"house:{rest} is in the catalogue but its weights are not installed at {model.path}. "
                 "Reinstall Fabula from a full checkout (`make setup`), or train it with `fabula train`."
             )
-        backend = cls(f"house:{rest}", model.path)
-        backend.prefix = model.prefix
-        return backend
+        return cls(model)
 
-    prefix = ""
+    @cached_property
+    def controls(self) -> ModelControls:
+        """The control tokens this model was trained with."""
+        return ModelControls.of(self.path)
 
-    def stream(self, prompt, options=None, constraint=None):  # type: ignore[no-untyped-def]
-        """As every engine backend, after the model's conditioning prefix (see catalog.toml)."""
-        return super().stream(self.prefix + prompt, options, constraint)
+    def condition(self, controls: Mapping[str, str] | None = None, title: str | None = None) -> HouseBackend:
+        """Set the header of every later prompt: `controls` override the catalogue's defaults by key
+        (an empty value drops that key), `title` adds a title (or theme). Returns self."""
+        merged = {**self.house.controls, **(controls or {})}
+        conditioning = Conditioning({k: v for k, v in merged.items() if v}, title or None)
+        conditioning.header(self.controls, self.spec)  # refuse unknown values now, not at the first prompt
+        self.conditioning = conditioning
+        return self
 
-    def score(self, prompt: str, continuation: str):  # type: ignore[no-untyped-def]
-        return super().score(self.prefix + prompt, continuation)
+    @property
+    def header(self) -> str:
+        """What every prompt is prefixed with; empty for checkpoints not trained by Fabula."""
+        if not self.controls.keys:
+            if self.conditioning.controls or self.conditioning.title:
+                raise InvalidOptions(f"{self.spec} was not trained with control tokens or titles.")
+            return ""
+        return self.conditioning.header(self.controls, self.spec)
+
+    def stream(
+        self, prompt: str, options: GenerationOptions | None = None, constraint: Constraint | None = None
+    ) -> Iterator[Chunk]:
+        return super().stream(self.header + prompt, options, constraint)
+
+    def score(self, prompt: str, continuation: str) -> Score:
+        return super().score(self.header + prompt, continuation)
+
+    def infill(
+        self, before: str, after: str, options: GenerationOptions | None = None
+    ) -> list[Completion]:
+        """Alternatives for the text between `before` and `after` (fill-in-the-middle)."""
+        if not self.controls.fim:
+            raise InvalidOptions(f"{self.spec} was not trained to fill in the middle; use `fabula generate`.")
+        options = options or GenerationOptions()
+        prompt = fim_prompt(self.header, before, after)  # the header is part of the prompt already
+        return collect(LocalBackend.stream(self, prompt, options), options.n)
 
     @classmethod
     def available(cls) -> list[ModelInfo]:

@@ -36,6 +36,10 @@ def generate(
     seed: int = typer.Option(None, "--seed", help="Seed for reproducible output."),
     log: bool = typer.Option(True, "--log/--no-log", help="Record prompt and output in the generation log."),
     stats: bool = typer.Option(False, "--stats", help="Print token counts and speed to stderr."),
+    control: list[str] = typer.Option(
+        [], "--control", "-c", help="House models: a control KEY=VALUE, e.g. genre=mystery (repeatable)."
+    ),
+    title: str = typer.Option(None, "--title", help="House models: a title (or theme) to write to."),
 ) -> None:
     """Continue PROMPT with a model, streaming tokens as they arrive."""
     text = _read_prompt(prompt)
@@ -45,6 +49,7 @@ def generate(
         presence_penalty=presence_penalty, stop=tuple(stop), n=n, seed=seed,
     )
     backend = resolve(model)
+    condition(backend, control, title)
     backend.load()
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
@@ -61,6 +66,24 @@ def generate(
         from fabula.generation_log import record
 
         record(backend.spec, text, options, completions, usage, started, ttft, elapsed)
+
+
+def condition(backend: Backend, controls: list[str], title: str | None) -> None:
+    """Apply --control/--title to a house model; refuse them for backends without a header."""
+    if not controls and not title:
+        return
+    if not hasattr(backend, "condition"):
+        raise InvalidOptions(
+            f"--control and --title work with house models (their prompts start with control tokens); "
+            f"{backend.spec} takes a plain prompt."
+        )
+    pairs = {}
+    for item in controls:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidOptions(f"--control {item!r}: write KEY=VALUE, e.g. --control genre=mystery.")
+        pairs[key.strip()] = value.strip()
+    backend.condition(pairs, title)
 
 
 def _read_prompt(prompt: str | None) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fabula.paths import PACKAGE_DIR, home
@@ -18,7 +19,8 @@ class HouseModel:
     description: str
     lang: str
     path: Path
-    prefix: str = ""  # conditioning prepended to every prompt (BOS, control tokens)
+    # Control values every prompt starts with unless the caller overrides them (see house/prompt.py).
+    controls: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def installed(self) -> bool:
@@ -34,7 +36,9 @@ def house_models() -> dict[str, HouseModel]:
     """Catalogue entries plus locally trained models, by name."""
     entries = tomllib.loads(CATALOG_FILE.read_text(encoding="utf-8"))["models"]
     models = {
-        name: HouseModel(name, entry["description"], entry["lang"], SHIPPED_DIR / name, entry.get("prefix", ""))
+        name: HouseModel(
+            name, entry["description"], entry["lang"], SHIPPED_DIR / name, dict(entry.get("controls", {}))
+        )
         for name, entry in entries.items()
     }
     local = user_dir()

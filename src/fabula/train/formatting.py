@@ -32,12 +32,28 @@ same way whatever order the corpus is read in.
 from __future__ import annotations
 
 import random
-import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fabula.data.corpus import Document
+from fabula.house.prompt import (
+    BOS,
+    EOS,
+    FIM_MIDDLE,
+    FIM_PREFIX,
+    FIM_SUFFIX,
+    PAD,
+    STRUCTURE_TOKENS,
+    TITLE_CLOSE,
+    TITLE_OPEN,
+    UNK,
+    control_token,
+    control_tokens,
+    fim_prompt,
+    one_line,
+    prompt_header,
+)
 
 __all__ = [
     "BOS",
@@ -61,14 +77,6 @@ __all__ = [
     "split_pieces",
 ]
 
-BOS, EOS, PAD, UNK = "<|bos|>", "<|eos|>", "<|pad|>", "<unk>"
-FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE = "<fim_prefix>", "<fim_suffix>", "<fim_middle>"
-TITLE_OPEN, TITLE_CLOSE = "<title>", "</title>"
-# Every tokenizer has these, in this order, before the corpus-specific control tokens.
-STRUCTURE_TOKENS = [BOS, EOS, PAD, FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE, TITLE_OPEN, TITLE_CLOSE]
-
-_UNSAFE = re.compile(r"[\s<>=]+")
-
 
 @dataclass(frozen=True)
 class Part:
@@ -78,19 +86,6 @@ class Part:
     special: bool = False
 
 
-def control_token(key: str, value: str) -> str:
-    """`<key=value>`, with whitespace and brackets in the value turned into `_`."""
-    return f"<{key}={_UNSAFE.sub('_', str(value).strip())}>"
-
-
-def control_tokens(
-    meta: Mapping[str, str], keys: Iterable[str], known: frozenset[str] | None = None
-) -> list[str]:
-    """The document's control tokens in key order, keeping only `known` ones when given."""
-    tokens = [control_token(k, meta[k]) for k in keys if meta.get(k)]
-    return [t for t in tokens if known is None or t in known]
-
-
 def collect_control_tokens(docs: Iterable[Document], keys: Iterable[str], min_count: int = 1) -> list[str]:
     """Control tokens of label values found in at least `min_count` documents, by key then value."""
     keys = list(keys)
@@ -98,23 +93,6 @@ def collect_control_tokens(docs: Iterable[Document], keys: Iterable[str], min_co
     kept = [t for t, n in counts.items() if n >= min_count]
     order = {k: i for i, k in enumerate(keys)}
     return sorted(kept, key=lambda t: (order[t[1:].split("=", 1)[0]], t))
-
-
-def prompt_header(
-    meta: Mapping[str, str],
-    keys: Iterable[str] = ("source", "genre", "style", "form", "tune"),
-    title: str | None = None,
-) -> str:
-    """The text a house model's prompt starts with: BOS, control tokens, title, newline."""
-    head = BOS + "".join(control_tokens(meta, keys))
-    if title:
-        head += TITLE_OPEN + _one_line(title) + TITLE_CLOSE
-    return head + "\n"
-
-
-def fim_prompt(header: str, prefix: str, suffix: str) -> str:
-    """A prompt asking for the text between `prefix` and `suffix` (generate until <|eos|>)."""
-    return f"{header}{FIM_PREFIX}{prefix}{FIM_SUFFIX}{suffix}{FIM_MIDDLE}"
 
 
 def render(parts: Iterable[Part]) -> str:
@@ -140,10 +118,6 @@ def split_pieces(text: str, size: int) -> list[str]:
     return pieces
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 @dataclass(frozen=True)
 class Formatter:
     """Turns documents into sequences of `Part`s; see the module docstring for the format."""
@@ -162,7 +136,7 @@ class Formatter:
             if rng.random() >= self.control_dropout:  # each left out on its own: any subset conditions
                 parts.append(Part(token, True))
         use_title = rng.random() < self.title_rate
-        title = _one_line(doc.meta.get("title", ""))
+        title = one_line(doc.meta.get("title", ""))
         if use_title and title:
             parts += [Part(TITLE_OPEN, True), Part(title), Part(TITLE_CLOSE, True)]
         return parts + [Part("\n")]
