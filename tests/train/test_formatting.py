@@ -1,18 +1,8 @@
 """Documents to training sequences: control tokens, titles, fill-in-the-middle."""
 
 from fabula.data.corpus import Document
-from fabula.train.formatting import (
-    FIM_MIDDLE,
-    FIM_PREFIX,
-    FIM_SUFFIX,
-    Formatter,
-    collect_control_tokens,
-    control_token,
-    fim_prompt,
-    prompt_header,
-    render,
-    split_pieces,
-)
+from fabula.house.prompt import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, control_token, fim_prompt, prompt_header
+from fabula.train.formatting import Formatter, collect_control_tokens, render, split_pieces
 
 POEM = Document(
     "p1",

@@ -8,7 +8,8 @@ from transformers import AutoTokenizer
 
 from fabula.train.config import TokenizerConfig
 from fabula.train.dataset import encode_sequences
-from fabula.train.formatting import STRUCTURE_TOKENS, Part
+from fabula.house.prompt import STRUCTURE_TOKENS
+from fabula.train.formatting import Part
 from fabula.train.tokenizer import control_tokens_of, train_tokenizer
 
 from .conftest import CI, POEMS, SENTENCES

@@ -43,39 +43,13 @@ from fabula.house.prompt import (
     FIM_MIDDLE,
     FIM_PREFIX,
     FIM_SUFFIX,
-    PAD,
-    STRUCTURE_TOKENS,
     TITLE_CLOSE,
     TITLE_OPEN,
-    UNK,
-    control_token,
     control_tokens,
-    fim_prompt,
     one_line,
-    prompt_header,
 )
 
-__all__ = [
-    "BOS",
-    "EOS",
-    "FIM_MIDDLE",
-    "FIM_PREFIX",
-    "FIM_SUFFIX",
-    "PAD",
-    "STRUCTURE_TOKENS",
-    "TITLE_CLOSE",
-    "TITLE_OPEN",
-    "UNK",
-    "Formatter",
-    "Part",
-    "collect_control_tokens",
-    "control_token",
-    "control_tokens",
-    "fim_prompt",
-    "prompt_header",
-    "render",
-    "split_pieces",
-]
+__all__ = ["Formatter", "Part", "collect_control_tokens", "render", "split_pieces"]
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ from fabula.train.checkpoint import TrainState, latest_checkpoint, load_checkpoi
 from fabula.train.config import OptimConfig, TrainConfig
 from fabula.train.dataset import WindowSampler, fixed_windows, token_file
 from fabula.train.evaluate import eval_formatter, stream_loss
-from fabula.train.formatting import BOS, EOS, PAD, Formatter, collect_control_tokens
+from fabula.house.prompt import BOS, EOS, PAD
+from fabula.train.formatting import Formatter, collect_control_tokens
 from fabula.train.tokenizer import (
     control_tokens_of,
     load_tokenizer,

@@ -28,7 +28,7 @@ from pathlib import Path
 from fabula.atomic import write_text_atomic
 from fabula.errors import FabulaError
 from fabula.train.config import TokenizerConfig
-from fabula.train.formatting import BOS, EOS, PAD, STRUCTURE_TOKENS, TITLE_CLOSE, TITLE_OPEN, UNK
+from fabula.house.prompt import BOS, EOS, PAD, STRUCTURE_TOKENS, TITLE_CLOSE, TITLE_OPEN, UNK
 
 __all__ = [
     "control_tokens_of",
