@@ -31,7 +31,7 @@ app = typer.Typer(
 
 # Command groups, each in its own module exposing `app` (a Typer) or `register(app)`.
 _GROUPS = {"project": "fabula.cli.project", "log": "fabula.cli.log", "serve": "fabula.cli.serve", "bench": "fabula.cli.bench",
-    "data": "fabula.cli.data", "train": "fabula.cli.train"}
+    "data": "fabula.cli.data", "train": "fabula.cli.train", "poem": "fabula.cli.poem"}
 _COMMANDS = ("fabula.cli.generate", "fabula.cli.infill", "fabula.cli.models")
 
 for _module in _COMMANDS:
