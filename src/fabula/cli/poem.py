@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -17,12 +18,15 @@ app = typer.Typer(help="Poem forms: check a poem line by line against a form.", 
 def check(
     file: Path = typer.Argument(..., help="The poem, one verse line per line ('-' reads standard input)."),
     form: str = typer.Option(..., "--form", "-f", help="A form name or alias, e.g. 五言绝句, wujue, sonnet."),
+    heads: str = typer.Option(None, "--heads", help="Acrostic (藏头): the first character or letter of each line."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Check every line (count, 平仄 or stress, rhyme) and the whole poem; exit 1 if it breaks the form."""
     from fabula.forms import check_poem, get_form
 
     form_ = get_form(form)
+    if heads:
+        form_ = replace(form_, params={**form_.params, "heads": heads})
     if str(file) == "-":
         text = sys.stdin.read()
     elif not file.is_file():
