@@ -66,3 +66,44 @@ def build_tiny_checkpoint(
     model = LlamaForCausalLM(config)
     model.save_pretrained(str(path), safe_serialization=True)
     return path
+
+
+def build_tiny_char_checkpoint(
+    path: Path,
+    text: str,
+    controls: list[str] | tuple[str, ...] = (),
+    seed: int = 0,
+    hidden_size: int = 64,
+    layers: int = 2,
+    context: int = 256,
+) -> Path:
+    """A tiny random Llama with a character-level tokenizer (as `fabula train` makes for Chinese poetry).
+
+    Every character of `text` gets a token; other characters fall back to UTF-8 byte tokens, and the
+    control tokens (e.g. `<form=五言绝句>`) are recorded so a `house:` backend can condition on them.
+    """
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from fabula.modeling.tokenizer import HFTokenizer
+    from fabula.train.config import TokenizerConfig
+    from fabula.train.tokenizer import train_tokenizer
+
+    path.mkdir(parents=True, exist_ok=True)
+    cfg = TokenizerConfig(kind="char", fallback="bytes", vocab_size=65536, min_frequency=1)
+    train_tokenizer(cfg, [text], list(controls), path, model_max_length=context)
+    tokenizer = HFTokenizer(path)
+    config = LlamaConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=hidden_size,
+        intermediate_size=hidden_size * 3,
+        num_hidden_layers=layers,
+        num_attention_heads=hidden_size // 64,
+        num_key_value_heads=hidden_size // 64,
+        max_position_embeddings=context,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=min(tokenizer.eos_token_ids),
+        tie_word_embeddings=True,
+    )
+    torch.manual_seed(seed)
+    LlamaForCausalLM(config).save_pretrained(str(path), safe_serialization=True)
+    return path

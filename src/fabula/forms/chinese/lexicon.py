@@ -27,7 +27,16 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-__all__ = ["Lookup", "Reading", "groups", "lookup", "readings", "to_simplified", "to_traditional"]
+__all__ = [
+    "Lookup",
+    "Reading",
+    "certain_readings",
+    "groups",
+    "lookup",
+    "readings",
+    "to_simplified",
+    "to_traditional",
+]
 
 PING = "平"
 ZE = "仄"
@@ -259,6 +268,28 @@ def lookup(char: str, in_context: str | None = None) -> Lookup:
     if char in table and via:
         via = [char, *via]
     return Lookup(char, tuple(found), via="/".join(via))
+
+
+@cache
+def certain_readings(char: str) -> frozenset[tuple[str, str]]:
+    """The (tone, group) readings `lookup_line` finds for `char` in ANY line (empty if none is certain).
+
+    `lookup_line` converts the whole line with OpenCC, so a Simplified character the table lacks may be
+    read through a different Traditional character depending on its neighbours (发 -> 發 or 髮). A
+    character the table lists as typed keeps its own readings in every line; otherwise the readings
+    common to every Traditional form it may be converted to are returned. Constrained generation
+    (`fabula.forms.chinese.constrain`) uses these, so whatever it accepts the checker accepts too.
+    """
+    table = _table()
+    if char in table:
+        return frozenset((r.tone, r.group) for r in table[char])
+    options = [lookup(char).readings]
+    options += [table[t] for t in _simplified_to_traditional().get(char, ()) if t in table]
+    common: set[tuple[str, str]] | None = None
+    for rs in options:
+        pairs = {(r.tone, r.group) for r in rs}
+        common = pairs if common is None else common & pairs
+    return frozenset(common or ())
 
 
 def lookup_line(line: str) -> list[Lookup]:

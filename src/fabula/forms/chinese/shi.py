@@ -40,7 +40,7 @@ from fabula.forms.catalog import Form
 from fabula.forms.chinese.lexicon import PING, ZE, Lookup, lookup_line, to_simplified
 from fabula.forms.report import LineReport, PoemReport, Violation
 
-__all__ = ["check", "derive", "split_lines"]
+__all__ = ["check", "derive", "full_templates", "split_lines"]
 
 _BREAK = re.compile(r"[，。？！；：、,.?!;:]+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
@@ -82,6 +82,15 @@ def _library(templates: dict[str, list[str]]) -> dict[tuple[str, str], str]:
         for t in couplet:
             lib.setdefault((t[1], t[-1]), t)
     return lib
+
+
+def full_templates(form: Form) -> dict[str, list[str]]:
+    """Every pattern of a `zh-shi` form with its per-line templates for the whole poem (by 粘对),
+    e.g. {"仄起首句不入韵": ["中仄中平仄", "中平中仄平", "中平中仄仄", "中仄中平平"], ...}."""
+    p = form.params
+    templates: dict[str, list[str]] = dict(p["templates"])
+    library = _library(templates)
+    return {name: derive(couplet, p["lines"], library) for name, couplet in templates.items()}
 
 
 def _fits(lk: Lookup, tone: str) -> bool:

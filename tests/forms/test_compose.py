@@ -1,0 +1,199 @@
+"""Poems whose form holds by construction, on a tiny random character-level Llama.
+
+The model is noise (random weights), so without the constraint its text is never a poem; with
+`ShiConstraint` every alternative must pass `check_poem`. The vocabulary is a few hundred
+characters from the 平水韵 table plus the corpus punctuation; rarer characters fall back to byte
+tokens, which the constraint must never allow.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from fabula.backends.base import Backend, Chunk
+from fabula.backends.house import HouseBackend
+from fabula.backends.local import HFBackend
+from fabula.backends.options import GenerationOptions
+from fabula.cli import app
+from fabula.engine.constraints import Constraint
+from fabula.forms import check_poem, get_form
+from fabula.forms.chinese import lexicon
+from fabula.forms.chinese.constrain import ShiConstraint
+from fabula.forms.compose import compose, verse_lines
+from fabula.house.catalog import HouseModel
+from fabula.house.tiny import build_tiny_char_checkpoint
+
+FORMS = ["五言绝句", "七言绝句", "五言律诗", "七言律诗"]
+HEADS = "春江花月山中东白"
+
+
+def _characters() -> str:
+    """The first characters of every 平水韵 group (Simplified), plus the corpus punctuation."""
+    by_group: dict[str, list[str]] = {}
+    for ch, rs in lexicon._table().items():
+        simple = lexicon.to_simplified(ch)
+        for r in rs:
+            chars = by_group.setdefault(r.group, [])
+            if len(simple) == 1 and simple not in chars:
+                chars.append(simple)
+    picked = [c for g, cs in by_group.items() for c in cs[: 8 if g[1] == "平" else 3]]
+    return "".join(dict.fromkeys(picked)) + HEADS + "白日依山尽，黄河入海流。\n欲穷千里目，更上一层楼。\n"
+
+
+@pytest.fixture(scope="module")
+def char_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    controls = [f"<form={f}>" for f in FORMS]
+    folder = tmp_path_factory.mktemp("zh") / "tiny-zh"
+    return build_tiny_char_checkpoint(folder, _characters(), controls, seed=0)
+
+
+@pytest.fixture
+def backend(char_model: Path, monkeypatch: pytest.MonkeyPatch) -> HFBackend:
+    monkeypatch.setenv("FABULA_RUNTIME", "lean")
+    return HFBackend.from_spec(str(char_model))
+
+
+class NoConstraints(Backend):
+    """A real backend that cannot constrain decoding (like an OpenAI-compatible server): it runs
+    the wrapped local model but says `supports_constraints = False` and refuses constraints."""
+
+    kind = "no-constraints"
+
+    def __init__(self, inner: Backend) -> None:
+        super().__init__(f"no-constraints:{inner.spec}")
+        self.inner = inner
+        self.calls = 0
+
+    def stream(
+        self, prompt: str, options: GenerationOptions | None = None, constraint: Constraint | None = None
+    ) -> Iterator[Chunk]:
+        assert constraint is None, "the fallback path must not pass a constraint"
+        self.calls += 1
+        return self.inner.stream(prompt, options)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_constrained_poem_passes_and_unconstrained_ones_fail(backend: HFBackend, form: str) -> None:
+    poems = [p for seed in (0, 1, 2) for p in compose(form, backend, title="春", n=3, seed=seed)]
+    assert len(poems) == 9
+    for p in poems:
+        assert p.constrained and p.ok, p.report.render()
+        assert check_poem(p.text, form).ok  # independently of the report compose returned
+        assert p.pattern in get_form(form).params["templates"]
+        lines = p.text.split("\n")
+        assert len(lines) == get_form(form).params["lines"] // 2  # one couplet per text line
+        assert all(re.fullmatch(r"\w+，\w+。", x) for x in lines)
+    # the same model without the constraint: noise, which the checker rejects (so the test can fail)
+    free = backend.generate(f"{form}《春》\n", GenerationOptions(n=9, seed=0, max_tokens=80))
+    assert not any(check_poem(c.text, form).ok for c in free)
+
+
+def test_only_single_known_characters_are_allowed_and_end_only_when_complete(backend: HFBackend) -> None:
+    tok = backend.tokenizer
+    constraint = ShiConstraint("五绝", pattern="仄起首句不入韵")
+    constraint.begin(tok, 1)
+    logits = constraint.adjust(torch.zeros(1, tok.vocab_size), [0], [[]])
+    allowed = torch.isfinite(logits[0]).nonzero().flatten().tolist()
+    assert allowed and not set(allowed) & set(tok.eos_token_ids)
+    texts = [tok.token_text(t) for t in allowed]
+    assert all(len(t) == 1 and lexicon.lookup(t).known for t in texts)
+    byte_tokens = [t for t in range(tok.vocab_size) if "\ufffd" in tok.token_text(t)]
+    assert byte_tokens and not set(byte_tokens) & set(allowed)  # the vocabulary has byte fallbacks
+    poem = backend.generate("五绝\n", GenerationOptions(seed=4, max_tokens=40), ShiConstraint("五绝"))[0]
+    assert poem.finish_reason == "stop" and poem.text.endswith("。\n") and poem.text.count("\n") == 2
+
+
+def test_heads_and_a_given_pattern_are_honoured(backend: HFBackend) -> None:
+    for form, heads in (("七言绝句", HEADS[:4]), ("五言律诗", HEADS)):
+        for p in compose(form, backend, heads=heads, n=2, seed=5, pattern="仄起首句入韵"):
+            assert [line[0] for line in verse_lines(p.text)] == list(heads)
+            assert p.ok and p.pattern == "仄起首句入韵" and "pattern: 仄起首句入韵" in p.report.notes
+            with_heads = replace(get_form(form), params={**get_form(form).params, "heads": heads})
+            assert check_poem(p.text, with_heads).ok
+
+
+def test_alternatives_differ_and_seeds_reproduce(backend: HFBackend) -> None:
+    first = [p.text for p in compose("五绝", backend, n=4, seed=11)]
+    again = [p.text for p in compose("五绝", backend, n=4, seed=11)]
+    other = [p.text for p in compose("五绝", backend, n=4, seed=12)]
+    assert len(set(first)) == 4
+    assert first == again and first != other
+
+
+def test_forbidden_lines_and_repeated_lines_are_never_returned(backend: HFBackend) -> None:
+    [poem] = compose("五绝", backend, seed=3)
+    [fresh] = compose("五绝", backend, seed=3, forbidden_lines=[poem.text])
+    old, new = set(verse_lines(poem.text)), verse_lines(fresh.text)
+    assert fresh.ok and not old & set(new) and len(set(new)) == len(new)
+
+
+def test_a_house_model_is_conditioned_on_its_form_control(char_model: Path) -> None:
+    seen: list[str] = []
+
+    class Recording(HouseBackend):
+        def stream(self, prompt, options=None, constraint=None):  # type: ignore[no-untyped-def]
+            seen.append(self.header + prompt)
+            return super().stream(prompt, options, constraint)
+
+    house = Recording(HouseModel("tiny-zh", "test", "zh", char_model))
+    [p] = compose("七绝", house, title="春江", seed=1)
+    assert p.ok and seen == ["<|bos|><form=七言绝句><title>春江</title>\n"]
+    assert house.header == "<|bos|>\n"  # the conditioning is restored afterwards
+
+
+def test_fallback_without_constraint_support_passes_or_says_it_could_not(backend: HFBackend) -> None:
+    plain = NoConstraints(backend)
+    assert not plain.supports_constraints
+    poems = compose("五绝", plain, title="春", n=2, seed=2, max_attempts=6)
+    assert plain.calls > 0
+    for p in poems:
+        assert not p.constrained and 1 <= p.attempts <= 6
+        assert p.ok == check_poem(p.text, "五绝").ok  # a failing poem says so
+        if not p.ok:
+            assert p.report.broken_rules()
+
+
+def test_cli_write_prints_only_the_poem_on_stdout(char_model: Path, fabula_home: Path) -> None:
+    (fabula_home / "house").mkdir(parents=True)
+    (fabula_home / "house" / "tiny-zh").symlink_to(char_model)
+    runner = CliRunner()
+    args = ["poem", "write", "-f", "qijue", "-m", "house:tiny-zh"]
+    args += ["--heads", "春江花月", "--title", "春", "--seed", "1"]
+    result = runner.invoke(app, [*args, "--report"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.rstrip("\n").split("\n")
+    assert len(lines) == 2 and all(re.fullmatch(r"\w{7}，\w{7}。", x) for x in lines)
+    assert [x[0] for x in verse_lines(result.stdout)] == list("春江花月")
+    assert check_poem(result.stdout, "七绝").ok
+    assert "《春》" in result.stderr and "七言绝句: PASS" in result.stderr
+    assert " s (constrained decoding)" in result.stderr
+    assert runner.invoke(app, args).stdout == result.stdout  # seeded: the same poem again
+
+    english = runner.invoke(app, ["poem", "write", "--form", "sonnet"])
+    assert english.exit_code == 1
+    assert "constrained generation of English forms is not implemented yet" in english.output
+
+
+def test_impossible_requests_are_refused_before_decoding(backend: HFBackend) -> None:
+    from fabula.errors import FabulaError
+
+    with pytest.raises(FabulaError, match="not a single token"):
+        compose("五绝", backend, heads="鑫鑫鑫鑫", seed=0)  # not in the tiny vocabulary
+    with pytest.raises(FabulaError, match="has 3 characters"):
+        compose("五绝", backend, heads="春江花", seed=0)
+    with pytest.raises(FabulaError, match="no pattern"):
+        ShiConstraint("五绝", pattern="平起")
+
+
+def test_certain_readings_are_readings_the_checker_sees_in_context() -> None:
+    for line in ("白发三千丈", "出发在今朝", "干戈寥落四周星", "天下谁人不识君"):
+        for ch, lk in zip(line, lexicon.lookup_line(line), strict=True):
+            seen = {(r.tone, r.group) for r in lk.readings}
+            assert lexicon.certain_readings(ch) <= seen, ch
