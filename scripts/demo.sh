@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Fabula's main job on the built-in default model, offline: stream a
-# continuation, then three alternatives sampled together, then the log.
+# Fabula's main job on the built-in house models, offline: stream a story
+# opening, steer genre and style with control tokens, sample alternatives
+# together, fill a gap in the middle of a text, write a classical Chinese
+# poem, then show the generation log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FABULA=.venv/bin/fabula
@@ -9,13 +11,25 @@ export FABULA_HOME=${FABULA_HOME:-$PWD/.fabula-home}
 echo "== fabula models"
 $FABULA models
 echo
-echo "== fabula generate --model house:en  (streams as it is written)"
-$FABULA generate --model house:en --seed 7 --max-tokens 120 --temperature 0.8 --top-p 0.95 --stats \
-    $'HAMLET.\nWhat news, my lord?\n\nHORATIO.\n'
+echo "== fabula generate  (house:en, fiction by default; streams as it is written)"
+$FABULA generate --seed 7 --max-tokens 120 --temperature 0.8 --top-p 0.95 --stats \
+    "The lighthouse keeper had not seen a ship in eleven years"
 echo
-echo "== three alternatives in one batch"
-$FABULA generate --model house:en --seed 11 --n 3 --max-tokens 60 --temperature 0.9 --stop $'\n\n' \
-    $'KING.\nCome hither, gentle friend, and tell me true:\n'
+echo "== the same model as a mystery, with a control token"
+$FABULA generate -c genre=mystery --seed 3 --max-tokens 100 --temperature 0.8 --top-p 0.95 \
+    "The inspector knelt beside the body and"
+echo
+echo "== three alternatives in one batch, in Shakespeare's style"
+$FABULA generate -c style=shakespeare -c form=play -c genre= --seed 11 --n 3 --max-tokens 60 \
+    --temperature 0.9 --stop $'\n\n' $'KING.\nCome hither, gentle friend, and tell me true:\n'
+echo
+echo "== fabula infill  (the text between two passages)"
+$FABULA infill -c style=austen -c form=novel -c genre= --seed 5 --max-tokens 60 \
+    "Elizabeth read the letter twice." " She did not sleep that night."
+echo
+echo "== house:zh-poetry  (七言绝句, titled 春夜)"
+$FABULA generate -m house:zh-poetry -c form=七言绝句 --title 春夜 --seed 2 --max-tokens 40 \
+    --temperature 0.8 --top-p 0.9 --stop $'\n\n' ""
 echo
 echo "== fabula log (every generation is recorded in $FABULA_HOME/fabula.db)"
 $FABULA log -n 2

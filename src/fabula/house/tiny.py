@@ -43,29 +43,37 @@ def build_tiny_checkpoint(
     path: Path, seed: int = 0, hidden_size: int = 64, layers: int = 2, context: int = 128
 ) -> Path:
     """Write a tiny random Llama (head size 64) plus tokenizer into `path`."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
     path.mkdir(parents=True, exist_ok=True)
     build_tiny_tokenizer(path)
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(path))
+    _save_random_llama(
+        path, len(tokenizer), tokenizer.bos_token_id, tokenizer.eos_token_id, hidden_size, layers, context, seed
+    )
+    return path
+
+
+def _save_random_llama(
+    path: Path, vocab: int, bos: int, eos: int, hidden_size: int, layers: int, context: int, seed: int
+) -> None:
+    """A seeded random Llama with head size 64 and tied embeddings, saved as safetensors."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
     config = LlamaConfig(
-        vocab_size=len(tokenizer),
+        vocab_size=vocab,
         hidden_size=hidden_size,
         intermediate_size=hidden_size * 3,
         num_hidden_layers=layers,
         num_attention_heads=hidden_size // 64,
         num_key_value_heads=hidden_size // 64,
         max_position_embeddings=context,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
+        bos_token_id=bos,
+        eos_token_id=eos,
         tie_word_embeddings=True,
     )
     torch.manual_seed(seed)
-    model = LlamaForCausalLM(config)
-    model.save_pretrained(str(path), safe_serialization=True)
-    return path
+    LlamaForCausalLM(config).save_pretrained(str(path), safe_serialization=True)
 
 
 def build_tiny_char_checkpoint(
@@ -82,8 +90,6 @@ def build_tiny_char_checkpoint(
     Every character of `text` gets a token; other characters fall back to UTF-8 byte tokens, and the
     control tokens (e.g. `<form=五言绝句>`) are recorded so a `house:` backend can condition on them.
     """
-    from transformers import LlamaConfig, LlamaForCausalLM
-
     from fabula.modeling.tokenizer import HFTokenizer
     from fabula.train.config import TokenizerConfig
     from fabula.train.tokenizer import train_tokenizer
@@ -92,18 +98,8 @@ def build_tiny_char_checkpoint(
     cfg = TokenizerConfig(kind="char", fallback="bytes", vocab_size=65536, min_frequency=1)
     train_tokenizer(cfg, [text], list(controls), path, model_max_length=context)
     tokenizer = HFTokenizer(path)
-    config = LlamaConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=hidden_size,
-        intermediate_size=hidden_size * 3,
-        num_hidden_layers=layers,
-        num_attention_heads=hidden_size // 64,
-        num_key_value_heads=hidden_size // 64,
-        max_position_embeddings=context,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=min(tokenizer.eos_token_ids),
-        tie_word_embeddings=True,
+    _save_random_llama(
+        path, tokenizer.vocab_size, tokenizer.bos_token_id, min(tokenizer.eos_token_ids),
+        hidden_size, layers, context, seed,
     )
-    torch.manual_seed(seed)
-    LlamaForCausalLM(config).save_pretrained(str(path), safe_serialization=True)
     return path
