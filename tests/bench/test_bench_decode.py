@@ -52,7 +52,10 @@ def test_bench_cli_prints_json_and_writes_markdown(tiny_checkpoint: Path, tmp_pa
     assert "Memory bandwidth" in text and BASELINE in text
 
 
-def test_bench_cli_needs_a_model_when_the_house_model_is_missing() -> None:
+def test_bench_cli_needs_a_model_when_the_house_model_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("fabula.house.catalog.SHIPPED_DIR", tmp_path / "no-models")
     result = CliRunner().invoke(app, ["bench", "decode", "--tokens", "2"])
     assert result.exit_code == 1
     assert "--model" in result.output and "--random-config" in result.output

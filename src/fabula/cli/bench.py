@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
@@ -54,6 +55,62 @@ def decode_bench(
         from fabula.atomic import write_text_atomic
 
         write_text_atomic(out, json.dumps(report, indent=2) + "\n" if out.suffix == ".json" else markdown(report))
+
+
+@app.command("poem")
+def poem_bench(
+    model: str = typer.Option(None, "--model", "-m",
+                              help="A local model: house:NAME or hf:PATH (default: house:zh-poetry)."),
+    forms: list[str] = typer.Option(None, "--form", "-f",
+                                    help="A Chinese form (repeatable; default: 五绝, 七绝, 五律, 七律)."),
+    samples: int = typer.Option(20, "--samples", "-n", min=1, help="Constrained poems per form."),
+    baseline_samples: int = typer.Option(100, "--baseline-samples", min=1,
+                                         help="Unconstrained samples per form (rejection sampling)."),
+    baseline_seconds: float = typer.Option(None, "--baseline-seconds", min=0.0,
+                                           help="Also stop the baseline after this many seconds per form."),
+    temperature: float = typer.Option(0.8, "--temperature", "-t", min=0.0, max=5.0, help="Sampling temperature."),
+    top_p: float = typer.Option(1.0, "--top-p", min=0.0, max=1.0, help="Nucleus sampling mass (1 = off)."),
+    seed: int = typer.Option(0, "--seed", help="Seed: the same seed draws the same poems."),
+    title: str = typer.Option(None, "--title", help="A title to condition every poem on (default: none)."),
+    threads: int = typer.Option(None, "--threads", min=1, help="Torch threads (default: torch's)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+    out: Path = typer.Option(None, "--out", help="Also write the report: JSON if FILE ends in .json, else Markdown."),
+) -> None:
+    """Constrained decoding vs rejection sampling: compliance and seconds per valid poem, per form."""
+    from tqdm import tqdm
+
+    from fabula.backends import resolve
+    from fabula.bench.poem import FORMS, markdown, run
+
+    spec = model or "house:zh-poetry"
+    try:
+        backend = resolve(spec)
+    except (ModelNotFound, UnknownModelSpec) as exc:
+        if model:
+            raise
+        raise InvalidOptions(f"The default model {spec} is not installed ({exc}). Give one with --model.") from exc
+    if top_p <= 0:
+        raise InvalidOptions("--top-p must be above 0.")
+    with tqdm(total=None, file=sys.stderr, unit="poem", dynamic_ncols=True, leave=False) as bar:
+
+        def progress(done: int, total: int, what: str) -> None:
+            bar.total = total
+            bar.n = done
+            bar.set_description(what, refresh=False)
+            bar.refresh()
+
+        report = run(backend, tuple(forms) if forms else FORMS, samples, baseline_samples, temperature, top_p,
+                     seed, title, baseline_seconds, threads, progress)
+    text = markdown(report)
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(text, nl=False)
+    if out:
+        from fabula.atomic import write_text_atomic
+
+        write_text_atomic(out, json.dumps(report, ensure_ascii=False, indent=2) + "\n" if out.suffix == ".json"
+                          else text)
 
 
 def _checkpoint(model: str | None, random_config: str | None) -> Path:
