@@ -41,6 +41,7 @@ ENTRY_POINT_GROUP = "fabula.forms"
 # Checker name -> "module:function" taking (form, lines) and returning a PoemReport.
 CHECKERS: dict[str, str] = {
     "zh-shi": "fabula.forms.chinese.shi:check",
+    "zh-ci": "fabula.forms.chinese.ci:check",
     "en-verse": "fabula.forms.english.verse:check",
 }
 
