@@ -2,7 +2,7 @@
 # Fabula's main job on the built-in house models, offline: stream a story
 # opening, steer genre and style with control tokens, sample alternatives
 # together, fill a gap in the middle of a text, write a classical Chinese
-# poem, then show the generation log.
+# poem whose form is guaranteed and check it, then show the generation log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FABULA=.venv/bin/fabula
@@ -27,9 +27,9 @@ echo "== fabula infill  (the text between two passages)"
 $FABULA infill -c style=austen -c form=novel -c genre= --seed 5 --max-tokens 60 \
     "Elizabeth read the letter twice." " She did not sleep that night."
 echo
-echo "== house:zh-poetry  (七言绝句, titled 春夜)"
-$FABULA generate -m house:zh-poetry -c form=七言绝句 --title 春夜 --seed 2 --max-tokens 40 \
-    --temperature 0.8 --top-p 0.9 --stop $'\n\n' ""
+echo "== fabula poem write  (house:zh-poetry; 七言绝句 with 平仄 and rhyme guaranteed, then checked)"
+$FABULA poem write --form qijue --title 春夜 --seed 1 | tee "$FABULA_HOME/poem.txt"
+$FABULA poem check "$FABULA_HOME/poem.txt" --form qijue | tail -3
 echo
 echo "== fabula log (every generation is recorded in $FABULA_HOME/fabula.db)"
 $FABULA log -n 2
