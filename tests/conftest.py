@@ -31,3 +31,31 @@ def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _deterministic_threads() -> None:
     torch.set_num_threads(1)
+
+
+POEM_FORMS = ["五言绝句", "七言绝句", "五言律诗", "七言律诗"]
+POEM_HEADS = "春江花月山中东白"
+
+
+def _poem_characters() -> str:
+    """A few characters of every 平水韵 group (Simplified), the test heads and the corpus punctuation."""
+    from fabula.forms.chinese import lexicon
+
+    by_group: dict[str, list[str]] = {}
+    for ch, rs in lexicon._table().items():
+        simple = lexicon.to_simplified(ch)
+        for r in rs:
+            chars = by_group.setdefault(r.group, [])
+            if len(simple) == 1 and simple not in chars:
+                chars.append(simple)
+    picked = [c for g, cs in by_group.items() for c in cs[: 8 if g[1] == "平" else 3]]
+    return "".join(dict.fromkeys(picked)) + POEM_HEADS + "白日依山尽，黄河入海流。\n欲穷千里目，更上一层楼。\n"
+
+
+@pytest.fixture(scope="session")
+def char_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random Llama with a character-level tokenizer and the four shi forms as controls."""
+    from fabula.house.tiny import build_tiny_char_checkpoint
+
+    folder = tmp_path_factory.mktemp("zh") / "tiny-zh"
+    return build_tiny_char_checkpoint(folder, _poem_characters(), [f"<form={f}>" for f in POEM_FORMS], seed=0)

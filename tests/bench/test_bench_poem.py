@@ -13,28 +13,7 @@ from typer.testing import CliRunner
 from fabula.backends.house import HouseBackend
 from fabula.bench.poem import FORMS, markdown, run
 from fabula.cli import app
-from fabula.forms.chinese import lexicon
 from fabula.house.catalog import HouseModel
-from fabula.house.tiny import build_tiny_char_checkpoint
-
-
-def _characters() -> str:
-    """A few characters of every 平水韵 group (Simplified), plus the corpus punctuation."""
-    by_group: dict[str, list[str]] = {}
-    for ch, rs in lexicon._table().items():
-        simple = lexicon.to_simplified(ch)
-        for r in rs:
-            chars = by_group.setdefault(r.group, [])
-            if len(simple) == 1 and simple not in chars:
-                chars.append(simple)
-    picked = [c for g, cs in by_group.items() for c in cs[: 8 if g[1] == "平" else 3]]
-    return "".join(dict.fromkeys(picked)) + "白日依山尽，黄河入海流。\n欲穷千里目，更上一层楼。\n"
-
-
-@pytest.fixture(scope="module")
-def char_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("zh") / "tiny-zh"
-    return build_tiny_char_checkpoint(folder, _characters(), [f"<form={f}>" for f in FORMS], seed=0)
 
 
 @pytest.fixture

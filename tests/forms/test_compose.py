@@ -28,30 +28,9 @@ from fabula.forms.chinese import lexicon
 from fabula.forms.chinese.constrain import ShiConstraint
 from fabula.forms.compose import compose, verse_lines
 from fabula.house.catalog import HouseModel
-from fabula.house.tiny import build_tiny_char_checkpoint
 
-FORMS = ["五言绝句", "七言绝句", "五言律诗", "七言律诗"]
-HEADS = "春江花月山中东白"
-
-
-def _characters() -> str:
-    """The first characters of every 平水韵 group (Simplified), plus the corpus punctuation."""
-    by_group: dict[str, list[str]] = {}
-    for ch, rs in lexicon._table().items():
-        simple = lexicon.to_simplified(ch)
-        for r in rs:
-            chars = by_group.setdefault(r.group, [])
-            if len(simple) == 1 and simple not in chars:
-                chars.append(simple)
-    picked = [c for g, cs in by_group.items() for c in cs[: 8 if g[1] == "平" else 3]]
-    return "".join(dict.fromkeys(picked)) + HEADS + "白日依山尽，黄河入海流。\n欲穷千里目，更上一层楼。\n"
-
-
-@pytest.fixture(scope="module")
-def char_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    controls = [f"<form={f}>" for f in FORMS]
-    folder = tmp_path_factory.mktemp("zh") / "tiny-zh"
-    return build_tiny_char_checkpoint(folder, _characters(), controls, seed=0)
+from conftest import POEM_FORMS as FORMS
+from conftest import POEM_HEADS as HEADS
 
 
 @pytest.fixture
