@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
 
+from fabula.backends import Backend, resolve
 from fabula.house.tiny import build_tiny_checkpoint
 
 
@@ -26,6 +28,30 @@ def fabula_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-layer random Llama (head size 64) with a small byte-level BPE."""
     return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny") / "tiny-llama", seed=0)
+
+
+def load_tiny(checkpoint: Path) -> Backend:
+    """The tiny checkpoint on the exact torch runtime, so server and test process decode alike."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FABULA_RUNTIME", "lean")
+        backend = resolve(f"hf:{checkpoint}")
+        backend.load()
+    return backend
+
+
+@pytest.fixture(scope="module")
+def local(tiny_checkpoint: Path) -> Backend:
+    """The tiny model decoded in the test process, to compare a server's answers with."""
+    return load_tiny(tiny_checkpoint)
+
+
+@pytest.fixture(scope="module")
+def server_url(tiny_checkpoint: Path) -> Iterator[str]:
+    """Fabula's OpenAI-compatible server over the tiny model, on a loopback port the OS picks."""
+    from fabula.server import create_app, serve_in_background
+
+    with serve_in_background(create_app(load_tiny(tiny_checkpoint))) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

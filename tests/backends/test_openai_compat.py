@@ -7,8 +7,7 @@ import json
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -23,7 +22,6 @@ from fabula.backends.openai_compat import (
     parse_spec,
 )
 from fabula.errors import BackendUnavailable, InvalidOptions, ModelNotFound, PromptTooLong
-from fabula.server import create_app, serve_in_background
 
 URL = "http://server.test/v1"
 MODELS = {"object": "list", "data": [{"id": "llama3.2", "object": "model", "created": 0, "owned_by": "x"}]}
@@ -309,26 +307,6 @@ def test_available_never_fails(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # -- end to end against `fabula serve`'s app, with a tiny real model ------------------------
-
-
-def load_tiny(checkpoint: Path) -> Backend:
-    """The tiny checkpoint on the exact torch runtime, so server and test process decode alike."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FABULA_RUNTIME", "lean")
-        backend = resolve(f"hf:{checkpoint}")
-        backend.load()
-    return backend
-
-
-@pytest.fixture(scope="module")
-def local(tiny_checkpoint: Path) -> Backend:
-    return load_tiny(tiny_checkpoint)
-
-
-@pytest.fixture(scope="module")
-def server_url(tiny_checkpoint: Path) -> Iterator[str]:
-    with serve_in_background(create_app(load_tiny(tiny_checkpoint))) as url:
-        yield url
 
 
 @pytest.mark.parametrize("kind", ["openai", "openai-completions"])
