@@ -35,7 +35,7 @@ from fabula.backends.base import Backend
 from fabula.backends.options import GenerationOptions
 from fabula.errors import FabulaError
 from fabula.forms.catalog import Form, check_poem, get_form
-from fabula.forms.compose import _condition, _prompt, compose
+from fabula.forms.compose import compose, condition_for_form, form_prompt
 
 FORMS = ("五言绝句", "七言绝句", "五言律诗", "七言律诗")
 
@@ -191,9 +191,9 @@ def _bench_form(
     def one_baseline(k: int, into: Method | None) -> None:
         options = GenerationOptions(n=1, seed=seed + 1000 * k + 1, max_tokens=max_tokens, stop=(), **sampling)
         t0 = time.perf_counter()
-        restore = _condition(backend, form, title)  # the same header compose uses
+        restore = condition_for_form(backend, form, title)  # the same header compose uses
         try:
-            prompt = _prompt(backend, form, title, None, conditioned=restore is not None)
+            prompt = form_prompt(backend, form, title, None, conditioned=restore is not None)
             [done] = backend.generate(prompt, options)
         finally:
             if restore is not None:

@@ -32,7 +32,7 @@ from fabula.forms.chinese.lexicon import to_simplified
 from fabula.forms.chinese.shi import _HAN, split_lines
 from fabula.forms.report import PoemReport
 
-__all__ = ["ENGLISH_NOT_IMPLEMENTED", "Composed", "compose", "verse_lines"]
+__all__ = ["ENGLISH_NOT_IMPLEMENTED", "Composed", "compose", "condition_for_form", "form_prompt", "verse_lines"]
 
 ENGLISH_NOT_IMPLEMENTED = "constrained generation of English forms is not implemented yet"
 
@@ -91,9 +91,9 @@ def compose(
     base = GenerationOptions(**{**(options.model_dump() if options else {}), **sampling})
     forbidden = {to_simplified(line) for text in forbidden_lines for line in verse_lines(text)}
     heading = title or theme
-    restore = _condition(backend, form, heading)
+    restore = condition_for_form(backend, form, heading)
     try:
-        prompt = _prompt(backend, form, heading, heads, conditioned=restore is not None)
+        prompt = form_prompt(backend, form, heading, heads, conditioned=restore is not None)
         if backend.supports_constraints:
             return _constrained(
                 form, backend, prompt, heads, n, seed, pattern, forbidden, max_attempts, base, heading
@@ -112,7 +112,7 @@ def compose(
 # -- prompts --------------------------------------------------------------------------------------
 
 
-def _condition(backend: Backend, form: Form, heading: str | None) -> object | None:
+def condition_for_form(backend: Backend, form: Form, heading: str | None) -> object | None:
     """Condition a house model on the form (and title) when it knows them; returns what to restore."""
     controls = getattr(backend, "controls", None)
     if not hasattr(backend, "condition") or controls is None or not controls.keys:
@@ -127,7 +127,7 @@ def _condition(backend: Backend, form: Form, heading: str | None) -> object | No
     return previous
 
 
-def _prompt(backend: Backend, form: Form, heading: str | None, heads: str | None, conditioned: bool) -> str:
+def form_prompt(backend: Backend, form: Form, heading: str | None, heads: str | None, conditioned: bool) -> str:
     if conditioned:
         return ""  # the header is the whole prompt, as in training
     if backend.kind == "openai":  # a chat model: ask
