@@ -43,7 +43,7 @@ def generate(
 ) -> None:
     """Continue PROMPT with a model, streaming tokens as they arrive."""
     text = _read_prompt(prompt)
-    options = _options(
+    options = options_from_flags(
         max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k, min_p=min_p,
         repetition_penalty=repetition_penalty, frequency_penalty=frequency_penalty,
         presence_penalty=presence_penalty, stop=tuple(stop), n=n, seed=seed,
@@ -94,7 +94,7 @@ def _read_prompt(prompt: str | None) -> str:
     return prompt
 
 
-def _options(**values: object) -> GenerationOptions:
+def options_from_flags(**values: object) -> GenerationOptions:
     try:
         return GenerationOptions(**values)
     except ValidationError as exc:

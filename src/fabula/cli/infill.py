@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import typer
 
 from fabula.backends import resolve
-from fabula.cli.generate import _options, condition
+from fabula.cli.generate import condition, options_from_flags
 from fabula.errors import InvalidOptions
 from fabula.house.prompt import fim_prompt
 
@@ -27,7 +27,7 @@ def infill(
     log: bool = typer.Option(True, "--log/--no-log", help="Record prompt and output in the generation log."),
 ) -> None:
     """Fill the gap between BEFORE and AFTER; prints only the new text (one block per alternative)."""
-    options = _options(max_tokens=max_tokens, temperature=temperature, top_p=top_p, n=n, seed=seed)
+    options = options_from_flags(max_tokens=max_tokens, temperature=temperature, top_p=top_p, n=n, seed=seed)
     backend = resolve(model)
     if not hasattr(backend, "infill"):
         raise InvalidOptions(f"{backend.spec} cannot fill in the middle; use a house model such as house:en.")
