@@ -22,6 +22,7 @@ from fabula.backends.house import HouseBackend
 from fabula.backends.local import HFBackend
 from fabula.backends.options import GenerationOptions
 from fabula.cli import app
+from fabula.errors import FabulaError
 from fabula.engine.constraints import Constraint
 from fabula.forms import check_poem, get_form
 from fabula.forms.chinese import lexicon
@@ -155,14 +156,16 @@ def test_cli_write_prints_only_the_poem_on_stdout(char_model: Path, fabula_home:
     assert " s (constrained decoding)" in result.stderr
     assert runner.invoke(app, args).stdout == result.stdout  # seeded: the same poem again
 
-    english = runner.invoke(app, ["poem", "write", "--form", "sonnet"])
-    assert english.exit_code == 1
-    assert "constrained generation of English forms is not implemented yet" in english.output
+
+def test_poem_form_is_short_for_poem_write() -> None:
+    from fabula.cli.poem import write_shorthand
+
+    assert write_shorthand(["poem", "--form", "qijue", "-n", "2"]) == ["poem", "write", "--form", "qijue", "-n", "2"]
+    assert write_shorthand(["poem", "-f=x"]) == ["poem", "-f=x"]  # not an option click knows: left alone
+    assert write_shorthand(["poem", "check", "a.txt", "--form", "qijue"])[1] == "check"
 
 
 def test_impossible_requests_are_refused_before_decoding(backend: HFBackend) -> None:
-    from fabula.errors import FabulaError
-
     with pytest.raises(FabulaError, match="not a single token"):
         compose("五绝", backend, heads="鑫鑫鑫鑫", seed=0)  # not in the tiny vocabulary
     with pytest.raises(FabulaError, match="has 3 characters"):
@@ -176,3 +179,76 @@ def test_certain_readings_are_readings_the_checker_sees_in_context() -> None:
         for ch, lk in zip(line, lexicon.lookup_line(line), strict=True):
             seen = {(r.tone, r.group) for r in lk.readings}
             assert lexicon.certain_readings(ch) <= seen, ch
+
+
+CI_TUNES = ["如梦令", "浣溪沙", "菩萨蛮", "蝶恋花", "水调歌头", "念奴娇", "西江月", "鹧鸪天", "清平乐", "忆江南"]
+
+
+@pytest.mark.parametrize("tune", CI_TUNES)
+def test_every_constrained_ci_passes_and_unconstrained_ones_fail(backend: HFBackend, tune: str) -> None:
+    from fabula.forms.chinese.ci import parse_template
+
+    form = get_form(tune)
+    poems = compose(tune, backend, n=3, seed=0)
+    first = next(iter(form.params["templates"].values()))
+    slots = parse_template(list(first), dict(form.params.get("rhymes", {})))
+    for p in poems:
+        assert p.constrained and p.ok and check_poem(p.text, tune).ok, p.report.render()
+        assert [len(x) for x in verse_lines(p.text)] == [len(s.pattern) for s in slots]
+        assert p.text.count("\n") == len({s.stanza for s in slots}) - 1  # one 片 per text line
+    free = backend.generate(f"{tune}\n", GenerationOptions(n=3, seed=0, max_tokens=100))
+    assert not any(check_poem(c.text, tune).ok for c in free)
+
+
+def test_ci_rhymes_share_one_bu_and_heads_are_honoured(backend: HFBackend) -> None:
+    from fabula.forms.chinese import cilin
+
+    heads = HEADS[:7]
+    for p in compose("如梦令", backend, heads=heads, n=2, seed=3):
+        lines = verse_lines(p.text)
+        assert [x[0] for x in lines] == list(heads)
+        rhymes = [lines[i][-1] for i in (0, 1, 3, 4, 5, 6)]
+        common = set.intersection(*({r.bu for r in cilin.readings(ch) if r.tone != cilin.PING} for ch in rhymes))
+        assert common and len(set(rhymes)) == len(rhymes)  # one 部, no rhyme character twice
+    with pytest.raises(FabulaError, match="7 句"):
+        compose("如梦令", backend, heads="春江", seed=0)
+    with pytest.raises(FabulaError, match="no template"):
+        compose("如梦令", backend, pattern="又一体", seed=0)
+
+
+def test_theme_words_are_echoed_once_boosted(backend: HFBackend) -> None:
+    plain = compose("五绝", backend, theme="山", n=4, seed=8, theme_weight=0.0)
+    echo = compose("五绝", backend, theme="山", n=4, seed=8, theme_weight=12.0)
+    assert all(p.theme == ["山"] for p in plain + echo)
+    assert sum(bool(p.echoed) for p in echo) > sum(bool(p.echoed) for p in plain)
+    assert all(p.echoed == ["山"] and "theme: 山 of 山 echoed" in p.report.notes for p in echo)
+    # boosted only until used: the bonus does not fill the poem with the theme
+    assert all("".join(verse_lines(p.text)).count("山") <= 3 for p in echo)
+
+
+def test_line_index_finds_every_line_and_few_others(tmp_path: Path) -> None:
+    from fabula.forms.originality import LineIndex
+    from fabula.forms.plans import line_key
+
+    lines = [f"line number {i} of the corpus" for i in range(5000)]
+    index = LineIndex.build((line_key(x) for x in lines), expected=5000, fp_rate=0.01)
+    index.save(tmp_path / "lines.bloom")
+    loaded = LineIndex.load(tmp_path / "lines.bloom")
+    assert all(line_key(x) in loaded for x in lines) and loaded.count == 5000
+    others = [line_key(f"another line {i} not there") for i in range(5000)]
+    assert sum(k in loaded for k in others) / len(others) < 0.02  # about the 1 % it was built for
+    assert line_key("short line") not in loaded  # under four words: never a copy
+    (tmp_path / "bad.bloom").write_bytes(b"not an index")
+    with pytest.raises(FabulaError, match="not a Fabula line index"):
+        LineIndex.load(tmp_path / "bad.bloom")
+
+
+def test_lines_of_the_training_corpus_index_are_never_returned(backend: HFBackend) -> None:
+    from fabula.forms.originality import LineIndex
+    from fabula.forms.plans import line_key
+
+    first = compose("五绝", backend, n=3, seed=21)
+    index = LineIndex.build((line_key(x) for p in first for x in verse_lines(p.text)), expected=100)
+    again = compose("五绝", backend, n=3, seed=21, corpus_index=index)
+    old = {x for p in first for x in verse_lines(p.text)}
+    assert all(p.ok and not old & set(verse_lines(p.text)) for p in again)

@@ -41,4 +41,8 @@ for _name, _module in _GROUPS.items():
 
 
 def main() -> None:
-    app()
+    import sys
+
+    from fabula.cli.poem import write_shorthand
+
+    app(args=write_shorthand(sys.argv[1:]))
