@@ -27,11 +27,11 @@ def house_model(char_model: Path, fabula_home: Path) -> str:
 def test_constrained_poems_all_pass_and_rejection_sampling_finds_fewer(char_model: Path) -> None:
     seen: list[tuple[int, int, str]] = []
     backend = HouseBackend(HouseModel("tiny-zh", "test", "zh", char_model))
-    report = run(backend, forms=("五绝", "七律"), samples=2, baseline_samples=3, seed=1,
+    report = run(backend, forms=("五绝", "七律", "如梦令"), samples=2, baseline_samples=3, seed=1,
                  progress=lambda done, total, what: seen.append((done, total, what)))
-    assert report["forms"] == ["五言绝句", "七言律诗"] and report["model"] == "house:tiny-zh"
+    assert report["forms"] == ["五言绝句", "七言律诗", "如梦令"] and report["model"] == "house:tiny-zh"
     assert {"date", "threads", "torch"} <= set(report["machine"])
-    assert [r["form"] for r in report["results"]] == ["五言绝句", "七言律诗"]
+    assert [r["form"] for r in report["results"]] == ["五言绝句", "七言律诗", "如梦令"]
     for r in report["results"]:
         c, b = r["constrained"], r["baseline"]
         assert (c["samples"], b["samples"]) == (2, 3)
@@ -45,7 +45,7 @@ def test_constrained_poems_all_pass_and_rejection_sampling_finds_fewer(char_mode
             assert b["s_per_valid_is_lower_bound"] and r["ratio_is_lower_bound"]
     assert seen[-1][0] == seen[-1][1]  # the progress reaches the end
     assert backend.header == "<|bos|>\n"  # the conditioning is restored afterwards
-    rows = markdown(report).splitlines()[2:4]
+    rows = markdown(report).splitlines()[2:5]
     assert rows[0].startswith("| 五言绝句 | 100.0 % (2/2) |") and rows[1].startswith("| 七言律诗 | 100.0 % (2/2) |")
     for row, r in zip(rows, report["results"], strict=True):
         if r["baseline"]["valid"] == 0:
@@ -81,6 +81,8 @@ def test_cli_needs_a_model_when_the_house_model_is_missing(tmp_path: Path, monke
     assert result.exit_code == 1 and "--model" in result.output
 
 
-def test_english_forms_are_refused(house_model: str) -> None:
-    result = CliRunner().invoke(app, ["bench", "poem", "-m", house_model, "--form", "sonnet"])
-    assert result.exit_code == 1 and "Chinese" in result.output
+def test_the_default_forms_follow_the_model_language(char_model: Path) -> None:
+    from fabula.bench.poem import ENGLISH_FORMS, default_forms
+
+    assert default_forms(HouseBackend(HouseModel("tiny-zh", "test", "zh", char_model))) == FORMS
+    assert default_forms(HouseBackend(HouseModel("tiny-en", "test", "en", char_model))) == ENGLISH_FORMS

@@ -1,8 +1,9 @@
 """`fabula bench poem`: constrained decoding against rejection sampling, same model, same run.
 
-For each Chinese form (五言绝句, 七言绝句, 五言律诗, 七言律诗):
+For each form (by default those of the model's language: the four 近体诗 and six 词牌 for a
+Chinese model, haiku, limerick, sonnet, quatrains and couplets for an English one):
 
-- constrained: `compose` (decoding under `ShiConstraint`), one poem per call, each poem checked
+- constrained: `compose` (decoding under the form's constraint), one poem per call, each poem checked
   again with `check_poem`; a call that raises counts as a poem that did not pass;
 - baseline (rejection sampling): plain sampling with the same prompt and house-model header
   (compose's own conditioning), the same temperature and top-p, no constraint, then `check_poem`
@@ -36,8 +37,16 @@ from fabula.backends.options import GenerationOptions
 from fabula.errors import FabulaError
 from fabula.forms.catalog import Form, check_poem, get_form
 from fabula.forms.compose import compose, condition_for_form, form_prompt
+from fabula.forms.plans import plan
 
-FORMS = ("五言绝句", "七言绝句", "五言律诗", "七言律诗")
+FORMS = ("五言绝句", "七言绝句", "五言律诗", "七言律诗", "如梦令", "浣溪沙", "菩萨蛮", "蝶恋花", "水调歌头", "念奴娇")
+ENGLISH_FORMS = ("haiku", "limerick", "shakespearean sonnet", "quatrain-abab", "couplet")
+
+
+def default_forms(backend: Backend) -> tuple[str, ...]:
+    """The forms of the model's language: English for house:en, else Chinese."""
+    language = getattr(getattr(backend, "house", None), "lang", None)
+    return ENGLISH_FORMS if language == "en" else FORMS
 
 Progress = Callable[[int, int, str], None]  # (done, total, what is running)
 
@@ -112,9 +121,6 @@ def run(
     if samples < 1 or baseline_samples < 1:
         raise FabulaError("samples and baseline samples must be at least 1.")
     resolved = [get_form(f) for f in forms]
-    for form in resolved:
-        if form.lang != "zh" or form.checker != "zh-shi":
-            raise FabulaError(f"{form.name}: bench poem covers the Chinese regulated forms only ({', '.join(FORMS)}).")
     threads = threads or torch.get_num_threads()
     saved = torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -170,9 +176,7 @@ def _bench_form(
     baseline_seconds: float | None,
     tick: Callable[[str], None],
 ) -> dict:
-    length, count = form.params["line_length"], form.params["lines"]
-    budget = count * (length + 1) + count // 2 + 2  # what compose allows a constrained poem
-    max_tokens = 2 * budget  # the baseline: room for a whole poem and then some
+    max_tokens = 2 * plan(form).budget  # compose allows a constrained poem `budget` tokens  # the baseline: room for a whole poem and then some
     sampling = {"temperature": temperature, "top_p": top_p}
     constrained, baseline = Method(), Method()
 

@@ -62,7 +62,7 @@ def poem_bench(
     model: str = typer.Option(None, "--model", "-m",
                               help="A local model: house:NAME or hf:PATH (default: house:zh-poetry)."),
     forms: list[str] = typer.Option(None, "--form", "-f",
-                                    help="A Chinese form (repeatable; default: 五绝, 七绝, 五律, 七律)."),
+                                    help="A form (repeatable; default: the model's language's, see docs/benchmarks.md)."),
     samples: int = typer.Option(20, "--samples", "-n", min=1, help="Constrained poems per form."),
     baseline_samples: int = typer.Option(100, "--baseline-samples", min=1,
                                          help="Unconstrained samples per form (rejection sampling)."),
@@ -80,7 +80,7 @@ def poem_bench(
     from tqdm import tqdm
 
     from fabula.backends import resolve
-    from fabula.bench.poem import FORMS, markdown, run
+    from fabula.bench.poem import default_forms, markdown, run
 
     spec = model or "house:zh-poetry"
     try:
@@ -99,7 +99,7 @@ def poem_bench(
             bar.set_description(what, refresh=False)
             bar.refresh()
 
-        report = run(backend, tuple(forms) if forms else FORMS, samples, baseline_samples, temperature, top_p,
+        report = run(backend, tuple(forms) if forms else default_forms(backend), samples, baseline_samples, temperature, top_p,
                      seed, title, baseline_seconds, threads, progress)
     text = markdown(report)
     if as_json:

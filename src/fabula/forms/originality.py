@@ -20,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,11 +31,12 @@ from fabula.atomic import write_bytes_atomic
 from fabula.errors import FabulaError
 from fabula.forms.plans import line_key
 
-__all__ = ["INDEX_FILE", "LineIndex", "corpus_lines", "index_for", "indexable"]
+__all__ = ["INDEX_FILE", "LineIndex", "build_index", "corpus_lines", "index_for", "indexable"]
 
 INDEX_FILE = "lines.bloom"
 MIN_CHARS, MIN_WORDS = 5, 4
 _MAGIC = b"FABULA-LINES-1\n"
+_CLAUSE = re.compile(r"[,;:.!?]+")
 
 
 def indexable(key: str) -> bool:
@@ -101,19 +103,32 @@ class LineIndex:
         return cls(bits, size, hashes, count, meta)
 
 
-def corpus_lines(names: list[str]) -> Iterable[str]:
-    """The line keys of every split of the prepared corpora `names` (a text line and its 句)."""
+def corpus_lines(names: list[str]) -> Iterator[str]:
+    """The line keys of every split of the prepared corpora `names`: each text line, its 句
+    (Chinese) or its clauses (English, split at , ; : . ! ?), so a verse line copying a phrase of
+    prose is found too."""
     from fabula.data.corpus import read_split
     from fabula.data.split import SPLITS
-    from fabula.forms.chinese.shi import split_lines
+    from fabula.forms.chinese.shi import _HAN, split_lines
 
     for name in names:
         for split in SPLITS:
             for doc in read_split(name, split):
                 for raw in doc.text.splitlines():
-                    parts = split_lines([raw]) if any("\u4e00" <= ch <= "\u9fff" for ch in raw) else [raw]
+                    if _HAN.search(raw):
+                        parts = split_lines([raw])
+                    else:
+                        parts = [raw, *_CLAUSE.split(raw)]
                     for part in parts:
                         yield line_key(part)
+
+
+def build_index(names: list[str], fp_rate: float = 0.01, progress: bool = True) -> LineIndex:
+    """The line index of the prepared corpora `names` (distinct, indexable keys only)."""
+    from tqdm import tqdm
+
+    keys = {k for k in tqdm(corpus_lines(names), desc="lines", unit=" lines", disable=not progress) if indexable(k)}
+    return LineIndex.build(keys, expected=len(keys), fp_rate=fp_rate, about={"corpora": names})
 
 
 def index_for(backend: object) -> LineIndex | None:
