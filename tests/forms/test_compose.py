@@ -252,3 +252,13 @@ def test_lines_of_the_training_corpus_index_are_never_returned(backend: HFBacken
     again = compose("五绝", backend, n=3, seed=21, corpus_index=index)
     old = {x for p in first for x in verse_lines(p.text)}
     assert all(p.ok and not old & set(verse_lines(p.text)) for p in again)
+
+
+def test_regulated_verse_can_be_written_to_the_new_rhyme_book(backend: HFBackend) -> None:
+    xinyun = replace(get_form("七绝"), params={**get_form("七绝").params, "rhyme_book": "xinyun"})
+    for p in compose("七绝", backend, n=3, seed=4, rhyme_book="xinyun"):
+        assert p.ok and check_poem(p.text, xinyun).ok and "rhyme book: 中华新韵" in p.report.notes
+    with pytest.raises(FabulaError, match="choose pingshui or xinyun"):
+        compose("七绝", backend, rhyme_book="guangyun")
+    with pytest.raises(FabulaError, match="not 如梦令"):
+        compose("如梦令", backend, rhyme_book="xinyun")

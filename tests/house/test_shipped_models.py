@@ -55,3 +55,16 @@ def test_model_prefers_real_text_to_the_same_words_shuffled(name: str) -> None:
     joined = (" " if " " in text else "").join(shuffled)
     real, scrambled = backend.score("", text), backend.score("", joined)
     assert real.total > scrambled.total + 10  # nats
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_structure_and_control_tokens_are_never_generated(name: str) -> None:
+    backend = resolve(f"house:{name}")
+    special = backend.special_ids
+    assert len(special) >= 7 + len(backend.controls.tokens)  # <|bos|> <|pad|> <fim_*> <title> ... and controls
+    assert not special & backend.tokenizer.eos_token_ids  # a document may still end
+    options = GenerationOptions(n=16, max_tokens=64, seed=2, temperature=1.2)
+    for c in backend.generate("", options):
+        assert not special & set(c.token_ids), c.text
+    [middle] = backend.infill("It was", "the end.", GenerationOptions(max_tokens=24, seed=1)) if backend.controls.fim else [None]
+    assert middle is None or not special & set(middle.token_ids)

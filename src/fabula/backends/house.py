@@ -15,10 +15,10 @@ from fabula.backends.base import Chunk, Completion, Score, collect
 from fabula.backends.local import LocalBackend
 from fabula.backends.options import GenerationOptions
 from fabula.backends.registry import ModelInfo
-from fabula.engine.constraints import Constraint
+from fabula.engine.constraints import Constraint, Without
 from fabula.errors import InvalidOptions, ModelNotFound, UnknownModelSpec
 from fabula.house.catalog import HouseModel, house_models
-from fabula.house.prompt import Conditioning, ModelControls, fim_prompt
+from fabula.house.prompt import EOS, STRUCTURE_TOKENS, Conditioning, ModelControls, fim_prompt
 
 
 class HouseBackend(LocalBackend):
@@ -66,10 +66,26 @@ class HouseBackend(LocalBackend):
             return ""
         return self.conditioning.header(self.controls, self.spec)
 
+    @cached_property
+    def special_ids(self) -> frozenset[int]:
+        """Structure and control tokens, which text never contains (end-of-text excepted)."""
+        tok = self.tokenizer
+        if tok is None:
+            return frozenset()
+        special = (set(STRUCTURE_TOKENS) | set(self.controls.tokens)) - {EOS}
+        return frozenset(i for i in range(tok.vocab_size) if tok.token_text(i) in special)
+
     def stream(
         self, prompt: str, options: GenerationOptions | None = None, constraint: Constraint | None = None
     ) -> Iterator[Chunk]:
-        return super().stream(self.header + prompt, options, constraint)
+        return super().stream(self.header + prompt, options, self._plain_text(constraint))
+
+    def _plain_text(self, constraint: Constraint | None) -> Constraint | None:
+        """`constraint` with the special tokens banned: a sampled <fim_suffix> or <genre=...> in prose
+        is noise the model learnt from its training format, never text."""
+        if not self.controls.keys and not self.controls.fim:
+            return constraint
+        return Without(self.special_ids, constraint) if self.special_ids else constraint
 
     def score(self, prompt: str, continuation: str) -> Score:
         return super().score(self.header + prompt, continuation)
@@ -82,7 +98,7 @@ class HouseBackend(LocalBackend):
             raise InvalidOptions(f"{self.spec} was not trained to fill in the middle; use `fabula generate`.")
         options = options or GenerationOptions()
         prompt = fim_prompt(self.header, before, after)  # the header is part of the prompt already
-        return collect(LocalBackend.stream(self, prompt, options), options.n)
+        return collect(LocalBackend.stream(self, prompt, options, self._plain_text(None)), options.n)
 
     @classmethod
     def available(cls) -> list[ModelInfo]:

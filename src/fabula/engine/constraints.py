@@ -59,3 +59,26 @@ class TokenFilter(Constraint):
     def adjust(self, logits: torch.Tensor, rows: list[int], generated: list[list[int]]) -> torch.Tensor:
         assert self._mask is not None, "begin() was not called"
         return logits.masked_fill(self._mask[: logits.shape[-1]], float("-inf"))
+
+
+class Without(Constraint):
+    """Never produce the tokens `ids` (a house model's control and structure tokens), then `inner`."""
+
+    def __init__(self, ids: frozenset[int], inner: Constraint | None = None) -> None:
+        self.ids = sorted(ids)
+        self.inner = inner
+
+    def begin(self, tokenizer: Tokenizer, n: int) -> None:
+        super().begin(tokenizer, n)
+        if self.inner is not None:
+            self.inner.begin(tokenizer, n)
+
+    def adjust(self, logits: torch.Tensor, rows: list[int], generated: list[list[int]]) -> torch.Tensor:
+        banned = [i for i in self.ids if i < logits.shape[-1]]
+        if banned:
+            logits = logits.clone()
+            logits[:, banned] = float("-inf")
+        return self.inner.adjust(logits, rows, generated) if self.inner is not None else logits
+
+    def is_complete(self, row: int, generated: list[int]) -> bool:
+        return self.inner.is_complete(row, generated) if self.inner is not None else False

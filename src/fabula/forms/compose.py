@@ -31,7 +31,7 @@ from fabula.errors import FabulaError
 from fabula.forms.catalog import Form, check_poem, get_form
 from fabula.forms.plans import Plan, line_key, plan, verse_lines
 from fabula.forms.report import PoemReport
-from fabula.forms.theme import ThemeEcho, echoed, theme_units
+from fabula.forms.theme import echoed, theme_echo, theme_units
 
 __all__ = ["Composed", "compose", "condition_for_form", "form_prompt", "verse_lines"]
 
@@ -67,6 +67,7 @@ def compose(
     seed: int | None = None,
     pattern: str | None = None,
     lines: int | None = None,
+    rhyme_book: str | None = None,
     forbidden_lines: Iterable[str] = (),
     corpus_index: Container[str] | None = None,
     theme_weight: float = 2.0,
@@ -79,7 +80,8 @@ def compose(
     `theme` is used as the title when no title is given, and its words are echoed: while a poem
     has not used one, its tokens get `theme_weight` added to their logits (constrained decoding
     only). `pattern` picks a 近体诗 pattern or a 词牌 template; `lines` sizes forms without a
-    fixed length (quatrains, couplets, free verse). `corpus_index` (default: the model's line index
+    fixed length (quatrains, couplets, free verse); `rhyme_book` "xinyun" writes 近体诗 to 中华新韵
+    instead of 平水韵. `corpus_index` (default: the model's line index
     of its training corpus, when it ships one) and `forbidden_lines` name lines a poem must not
     copy. `sampling` overrides fields of `options` (temperature, top_p, ...). `max_attempts` bounds
     the generation calls: per batch of constrained poems, per poem when repairing.
@@ -88,6 +90,14 @@ def compose(
     if heads:
         heads = "".join(re.findall(r"\w", heads))
         form = replace(form, params={**form.params, "heads": heads})
+    if rhyme_book:
+        from fabula.forms.chinese.lexicon import BOOKS
+
+        if rhyme_book not in BOOKS:
+            raise FabulaError(f"Rhyme book {rhyme_book!r}: choose {' or '.join(BOOKS)} ({', '.join(BOOKS.values())}).")
+        if form.checker != "zh-shi":
+            raise FabulaError(f"A rhyme book applies to 近体诗 (五绝 七绝 五律 七律), not {form.name}.")
+        form = replace(form, params={**form.params, "rhyme_book": rhyme_book})
     how = plan(form, pattern, heads, lines)
     base = GenerationOptions(**{**(options.model_dump() if options else {}), **sampling})
     forbidden = _Forbidden({line_key(x) for text in forbidden_lines for x in how.lines_of(text)}, corpus_index)
@@ -235,7 +245,7 @@ def _constrained(
     while len(out) < n and attempt < max_attempts:
         want = n - len(out)
         constraint = how.constraint()
-        decoding = ThemeEcho(constraint, units, theme_weight) if units and theme_weight else constraint
+        decoding = theme_echo(constraint, units, theme_weight) if units and theme_weight else constraint
         options = _options(base, n=want, seed=_seed(seed, attempt), max_tokens=how.budget, stop=())
         attempt += 1
         for row, done in enumerate(backend.generate(prompt, options, decoding)):

@@ -7,8 +7,9 @@ line, `，` after the first line of a couplet, `。` after the second, `\\n` aft
 
     白日依山尽，黄河入海流。\\n欲穷千里目，更上一层楼。\\n
 
-At a character position only tokens that are one Chinese character known to the 平水韵 table are
-allowed (never byte-fallback or multi-character tokens), and only those whose tone class (any
+At a character position only tokens that are one Chinese character known to the rhyme book (平水韵,
+or 中华新韵 when the form's params say `rhyme_book = "xinyun"`) are allowed (never byte-fallback or
+multi-character tokens), and only those whose tone class (any
 certain reading: a 多音字 fits a position if one of its readings does) fits the template
 (`中` = either). On top of the template:
 
@@ -44,7 +45,7 @@ from fabula.backends.base import Tokenizer
 from fabula.engine.constraints import Constraint
 from fabula.errors import FabulaError
 from fabula.forms.catalog import Form, get_form
-from fabula.forms.chinese.lexicon import PING, ZE, certain_readings, to_simplified
+from fabula.forms.chinese.lexicon import PING, PINGSHUI, ZE, certain_readings, to_simplified
 from fabula.forms.chinese.shi import _HAN, FREE, full_templates
 
 __all__ = ["COMMA", "NEWLINE", "PERIOD", "ShiConstraint", "layout", "rhyme_lines"]
@@ -68,7 +69,7 @@ def rhyme_lines(templates: list[str]) -> list[int]:
 class _Vocab:
     """What a tokenizer's tokens are to regulated verse, as boolean masks over the vocabulary."""
 
-    def __init__(self, tokenizer: Tokenizer) -> None:
+    def __init__(self, tokenizer: Tokenizer, book: str = PINGSHUI) -> None:
         size = tokenizer.vocab_size
         self.size = size
         self.han = torch.zeros(size, dtype=torch.bool)
@@ -86,7 +87,7 @@ class _Vocab:
                 continue
             if len(text) != 1 or not _HAN.match(text):
                 continue
-            pairs = certain_readings(text)
+            pairs = certain_readings(text, book=book)
             if not pairs:
                 continue
             tones = {t for t, _ in pairs}
@@ -136,18 +137,17 @@ def _mask(size: int, ids: list[int]) -> torch.Tensor:
     return mask
 
 
-_VOCABS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_VOCABS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer -> {book: _Vocab}
 
 
-def _vocab(tokenizer: Tokenizer) -> _Vocab:
+def _vocab(tokenizer: Tokenizer, book: str = PINGSHUI) -> _Vocab:
     try:
-        found = _VOCABS.get(tokenizer)
+        books = _VOCABS.setdefault(tokenizer, {})
     except TypeError:  # not weak-referenceable: compute every time
-        return _Vocab(tokenizer)
-    if found is None:
-        found = _Vocab(tokenizer)
-        _VOCABS[tokenizer] = found
-    return found
+        return _Vocab(tokenizer, book)
+    if book not in books:
+        books[book] = _Vocab(tokenizer, book)
+    return books[book]
 
 
 @dataclass
@@ -190,7 +190,7 @@ class ShiConstraint(Constraint):
 
     def begin(self, tokenizer: Tokenizer, n: int) -> None:
         super().begin(tokenizer, n)
-        self.vocab = v = _vocab(tokenizer)
+        self.vocab = v = _vocab(tokenizer, self.form.params.get("rhyme_book", PINGSHUI))
         patterns = [self.pattern] if self.pattern else list(self.templates)
         self.rhymes = {p: len(rhyme_lines(self.templates[p])) for p in patterns}
         if not (v.pure_ping.any() and v.pure_ze.any()):

@@ -16,6 +16,11 @@ around it) when that is another character of the table — a Simplified characte
 a Traditional one with different readings (宁/寧, 苹/蘋, 机/機, 种/種), so the readings of both
 count. Failing those, variants (逕 -> 径 -> 徑) and every Traditional character whose Simplified
 form is this one (尽 -> 盡, 儘) are tried, and all their readings returned.
+
+Two rhyme books: every function takes `book="pingshui"` (平水韵, above) or `book="xinyun"`
+(中华新韵, the modern 14 部 from pypinyin's readings; see `fabula.forms.chinese.xinyun`). A
+中华新韵 `Reading` has the same shape: tone 平/仄 and group = the 部 ("十一庚", rhyme "庚"); it is
+looked up per character, without context, so `certain_readings` and `lookup_line` agree exactly.
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ from functools import cache
 from pathlib import Path
 
 __all__ = [
+    "BOOKS",
     "Lookup",
     "Reading",
+    "book_name",
     "certain_readings",
     "groups",
     "lookup",
@@ -40,6 +47,18 @@ __all__ = [
 
 PING = "平"
 ZE = "仄"
+
+PINGSHUI = "pingshui"
+XINYUN = "xinyun"
+# Rhyme book key -> its name in reports.
+BOOKS: dict[str, str] = {PINGSHUI: "平水韵", XINYUN: "中华新韵"}
+
+
+def book_name(book: str) -> str:
+    """"平水韵" / "中华新韵" for a book key; a ValueError naming the choices otherwise."""
+    if book not in BOOKS:
+        raise ValueError(f"Unknown rhyme book {book!r}: choose {' or '.join(BOOKS)}.")
+    return BOOKS[book]
 
 
 @dataclass(frozen=True)
@@ -226,12 +245,19 @@ def _simplified_to_traditional() -> dict[str, tuple[str, ...]]:
 
 
 @cache
-def readings(char: str) -> tuple[Reading, ...]:
-    """Every 平水韵 reading of one character (empty if unknown); see `lookup` for context."""
-    return lookup(char).readings
+def readings(char: str, book: str = PINGSHUI) -> tuple[Reading, ...]:
+    """Every reading of one character in `book` (empty if unknown); see `lookup` for context."""
+    return lookup(char, book=book).readings
 
 
-def lookup(char: str, in_context: str | None = None) -> Lookup:
+@cache
+def _xinyun_lookup(char: str) -> Lookup:
+    from fabula.forms.chinese import xinyun
+
+    return Lookup(char, tuple(Reading(tone, group, char) for tone, group in xinyun.readings(char)))
+
+
+def lookup(char: str, in_context: str | None = None, book: str = PINGSHUI) -> Lookup:
     """Look a character up, accepting every reading found (a position accepts it if any fits):
 
     1. the character as typed, plus its OpenCC conversion inside its line (`in_context`) when that
@@ -240,7 +266,12 @@ def lookup(char: str, in_context: str | None = None) -> Lookup:
     2. if neither is in the table: the character's own s2t conversion, then the conversion of its
        Simplified form (variants such as 逕 -> 径 -> 徑);
     3. then every table character whose Simplified form is this one (尽 -> 盡, 儘), all readings.
+
+    With `book="xinyun"` the character's 中华新韵 readings (every pypinyin reading; no context).
     """
+    if book != PINGSHUI:
+        book_name(book)
+        return _xinyun_lookup(char)
     table = _table()
     if in_context is None:
         in_context = to_traditional(char)
@@ -271,8 +302,11 @@ def lookup(char: str, in_context: str | None = None) -> Lookup:
 
 
 @cache
-def certain_readings(char: str) -> frozenset[tuple[str, str]]:
+def certain_readings(char: str, book: str = PINGSHUI) -> frozenset[tuple[str, str]]:
     """The (tone, group) readings `lookup_line` finds for `char` in ANY line (empty if none is certain).
+
+    With `book="xinyun"`: the 中华新韵 (tone, 部) pairs, e.g. 白 -> {("平", "四开"), ("平", "二波")}
+    (context-free, so exactly what `lookup_line(..., book="xinyun")` finds).
 
     `lookup_line` converts the whole line with OpenCC, so a Simplified character the table lacks may be
     read through a different Traditional character depending on its neighbours (发 -> 發 or 髮). A
@@ -280,6 +314,8 @@ def certain_readings(char: str) -> frozenset[tuple[str, str]]:
     common to every Traditional form it may be converted to are returned. Constrained generation
     (`fabula.forms.chinese.constrain`) uses these, so whatever it accepts the checker accepts too.
     """
+    if book != PINGSHUI:
+        return frozenset((r.tone, r.group) for r in lookup(char, book=book).readings)
     table = _table()
     if char in table:
         return frozenset((r.tone, r.group) for r in table[char])
@@ -292,8 +328,10 @@ def certain_readings(char: str) -> frozenset[tuple[str, str]]:
     return frozenset(common or ())
 
 
-def lookup_line(line: str) -> list[Lookup]:
-    """Each character of a line, with the line's own OpenCC conversion as context."""
+def lookup_line(line: str, book: str = PINGSHUI) -> list[Lookup]:
+    """Each character of a line, with the line's own OpenCC conversion as context (平水韵)."""
+    if book != PINGSHUI:
+        return [lookup(ch, book=book) for ch in line]
     converted = to_traditional(line)
     context = converted if len(converted) == len(line) else None
     return [lookup(ch, context[i] if context else None) for i, ch in enumerate(line)]

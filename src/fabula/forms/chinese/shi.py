@@ -28,16 +28,28 @@ notes say so. Characters missing from the table are noted and never fail a tone 
 `check(dataclasses.replace(form, params={**form.params, "heads": "春夏秋冬"}), lines)`, line i must
 start with the i-th character of `heads` (Simplified and Traditional compared alike) [acrostic].
 
-Not handled: other 拗救 (e.g. 仄仄仄平仄 rescued by the next line), 对仗, 重字, 入声韵 绝句.
+* [duizhang] 对仗 of the 颔联 and 颈联 of a 律诗 (`duizhang_couplets` in the data), scored by
+  `fabula.forms.chinese.duizhang`: a violation when the params say `duizhang = true`, else a
+  "warning:" note (measured on 唐诗三百首; see docs/poetry.md, "对仗").
+
+Rhyme book: `rhyme_book` in the params, "pingshui" (平水韵, the default) or "xinyun" (中华新韵,
+modern Mandarin tones and 14 部: `fabula.forms.chinese.xinyun`), for both 平仄 and rhyme; the first
+note of the report names it. `fabula poem check --rhymes xinyun` sets it.
+
+Not handled: other 拗救 (e.g. 仄仄仄平仄 rescued by the next line), 重字 outside the 对仗 couplets,
+入声韵 绝句.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
 
+from fabula.errors import FabulaError
 from fabula.forms.catalog import Form
-from fabula.forms.chinese.lexicon import PING, ZE, Lookup, lookup_line, to_simplified
+from fabula.forms.chinese.lexicon import PING, PINGSHUI, ZE, Lookup, book_name, lookup_line, to_simplified
 from fabula.forms.report import LineReport, PoemReport, Violation
 
 __all__ = ["check", "derive", "full_templates", "split_lines"]
@@ -138,16 +150,22 @@ def check(form: Form, lines: list[str]) -> PoemReport:
     n_lines: int = p["lines"]
     templates: dict[str, list[str]] = dict(p["templates"])
     library = _library(templates)
-    neighbours = [set(g) for g in p.get("neighbour_rhymes", [])]
+    book: str = p.get("rhyme_book", PINGSHUI)
+    try:
+        book_title = book_name(book)
+    except ValueError as exc:
+        raise FabulaError(f"{form.name}: {exc}") from exc
+    # neighbour_rhymes name 平水韵 groups: no 首句借邻韵 under another book
+    neighbours = [set(g) for g in p.get("neighbour_rhymes", [])] if book == PINGSHUI else []
     variants: list[dict] = list(p.get("variants", []))
 
     verse = split_lines(lines)
-    report = PoemReport(form=form.name, lines=[])
+    report = PoemReport(form=form.name, lines=[], notes=[f"rhyme book: {book_title}"])
     if len(verse) != n_lines:
         report.violations.append(Violation("lines", f"{len(verse)} lines; a {form.name} has {n_lines}."))
 
     texts = ["".join(_HAN.findall(v)) for v in verse]
-    looks = [lookup_line(t) for t in texts]
+    looks = [lookup_line(t, book=book) for t in texts]
     for i, (v, t) in enumerate(zip(verse, texts)):
         line = LineReport(index=i, text=v, units=len(t), expected_units=n_chars)
         if len(t) != n_chars:
@@ -215,7 +233,9 @@ def check(form: Form, lines: list[str]) -> PoemReport:
             )
         for i, (x, t) in enumerate(zip(lk, tp)):
             if not x.known:
-                line.notes.append(f"{x.char}: not in the 平水韵 table; tone not checked at position {i + 1}")
+                line.notes.append(
+                    f"{x.char}: not in the {book_title} table; tone not checked at position {i + 1}"
+                )
             elif x.polyphonic and (t != FREE or i == n_chars - 1):  # free positions need no note
                 line.notes.append(f"多音字 {x.describe()}" + (f"; accepted as {t}" if t != FREE else ""))
         if tp.endswith(ZE + PING):  # the 平平仄仄平 / 仄仄平平仄仄平 line type
@@ -258,7 +278,7 @@ def check(form: Form, lines: list[str]) -> PoemReport:
         if not rhymed:
             continue
         if not fin.known:
-            line.notes.append(f"rhyme not checked: {fin.char} is not in the 平水韵 table")
+            line.notes.append(f"rhyme not checked: {fin.char} is not in the {book_title} table")
             continue
         pg = _ping_groups(fin)
         if not pg:
@@ -301,4 +321,54 @@ def check(form: Form, lines: list[str]) -> PoemReport:
                     f"失粘: line {i + 1} has {_tones(b)} at the 2nd character, line {i} {_tones(a)}.",
                 )
             )
+    _check_duizhang(p, report, texts, n_chars)
     return report
+
+
+COUPLET_NAMES = {1: "首联", 2: "颔联", 3: "颈联", 4: "尾联"}
+
+
+def _check_duizhang(p: Mapping[str, Any], report: PoemReport, texts: list[str], n_chars: int) -> None:
+    """[duizhang] 对仗 of the couplets in `duizhang_couplets` (1-based; 律诗: 2 and 3, 颔联 and 颈联).
+
+    A couplet whose class-match score is under `duizhang_threshold` (default 0.6), or that repeats a
+    character at the same position, is a violation when the params say `duizhang = true`, and a
+    "warning:" note otherwise (the default: the scorer is a heuristic, see docs/poetry.md).
+    """
+    couplets = p.get("duizhang_couplets", [2, 3] if p["lines"] == 8 else [])
+    if not couplets:
+        return
+    strict = bool(p.get("duizhang", False))
+    threshold = float(p.get("duizhang_threshold", 0.6))
+    from fabula.forms.chinese import duizhang
+
+    for k in couplets:
+        a, b = 2 * k - 2, 2 * k - 1
+        if b >= len(texts) or len(texts[a]) != n_chars or len(texts[b]) != n_chars:
+            continue
+        try:
+            c = duizhang.score(texts[a], texts[b])
+        except ModuleNotFoundError as exc:  # jieba missing: say so rather than fail the check
+            report.notes.append(f"对仗 not checked: {exc.name} is not installed")
+            return
+        name = f"{COUPLET_NAMES.get(k, f'couplet {k}')} (lines {a + 1}-{b + 1})"
+        line = report.lines[b]
+        for i in c.mismatched:
+            line.notes.append(f"对仗 {COUPLET_NAMES.get(k, '')}: position {c.describe(i)} differ in class")
+        problems = []
+        if not c.parallel(threshold):
+            differ = ", ".join(c.describe(i) for i in c.mismatched)
+            message = f"对仗 {name}: class match {c.score:.2f} < {threshold:.2f}"
+            if differ:
+                message += f"; differing: {differ}"
+            problems.append((c.mismatched[0] if c.mismatched else None, message))
+        for i in c.repeated:
+            repeated = f"{texts[a][i]} at position {i + 1} of both lines (合掌-like repetition)"
+            problems.append((i, f"对仗 {name}: {repeated}"))
+        for position, message in problems:
+            if strict:
+                line.violations.append(Violation("duizhang", message + ".", position))
+            else:
+                report.notes.append(f"warning: {message}")
+        if not problems:
+            report.notes.append(f"对仗 {name}: class match {c.score:.2f} (≥ {threshold:.2f})")
