@@ -37,6 +37,8 @@ ENGLISH = [  # (form, theme, heads)
     ("quatrain-abab", "the sea", None),
     ("couplet", "night", None),
     ("quatrain-aabb", "love", "LOVE"),
+    ("petrarchan sonnet", "the river", None),
+    ("villanelle", "the sea", None),
 ]
 SEEDS = (1, 2)
 

@@ -251,3 +251,14 @@ def test_house_en_sonnet() -> None:
         "", GenerationOptions(n=1, seed=0, max_tokens=600, stop=()), VerseConstraint("shakespearean sonnet")
     )
     _passes(p.text, "shakespearean sonnet")
+
+
+def test_compose_accepts_a_villanelle_whose_refrains_repeat(backend: HFBackend) -> None:
+    from fabula.forms.compose import compose
+
+    # compose rejects poems repeating a line; a refrain is a repeat the form asks for.
+    [poem] = compose("villanelle", backend, seed=1, max_attempts=2)
+    assert poem.constrained and poem.report.ok
+    lines = poem.text.splitlines()
+    assert lines[0] == lines[5] and lines[2] == lines[8]
+    assert len({line.lower() for line in lines}) == 19 - 6  # only the refrains repeat

@@ -164,7 +164,7 @@ def form_prompt(backend: Backend, form: Form, heading: str | None, heads: str | 
         return _ask_zh(form, heading, heads) if form.lang == "zh" else _ask_en(form, heading, heads)
     if form.lang == "zh":
         return f"{form.name}《{heading}》\n" if heading else f"{form.name}\n"
-    return f"{heading}\n\n" if heading else ""
+    return f"{heading or form.name.capitalize()}\n\n"  # a title line; a plain model needs some prompt
 
 
 def _ask_zh(form: Form, heading: str | None, heads: str | None) -> str:
@@ -209,11 +209,18 @@ class _Forbidden:
         return key in self.lines or (self.index is not None and key in self.index)
 
 
-def _copied(lines: list[str], forbidden: _Forbidden, taken: set[tuple[str, ...]]) -> list[int]:
-    """Lines repeating an earlier line of the poem or a forbidden line; all lines if the poem is taken."""
+def _copied(
+    lines: list[str], forbidden: _Forbidden, taken: set[tuple[str, ...]], repeats: frozenset[int] = frozenset()
+) -> list[int]:
+    """Lines repeating an earlier line of the poem or a forbidden line; all lines if the poem is taken.
+
+    `repeats` are the refrains: lines the form repeats on purpose, checked where they first appear.
+    """
     bad, seen = [], set()
     keys = [line_key(line) for line in lines]
     for i, key in enumerate(keys):
+        if i in repeats:
+            continue
         if key in seen or key in forbidden:
             bad.append(i)
         seen.add(key)
@@ -263,7 +270,7 @@ def _constrained(
                     f"constrained {form.name} came out invalid (finish {done.finish_reason}):\n"
                     f"{done.text}\n{report.render()}"
                 )
-            if _copied(lines, forbidden, taken):
+            if _copied(lines, forbidden, taken, how.repeats):
                 continue
             taken.add(tuple(line_key(x) for x in lines))
             pattern = getattr(constraint, "pattern_of", lambda _: None)(row) or _pattern_note(report)
@@ -290,7 +297,7 @@ def _problems(lines: list[str], how: Plan, forbidden: _Forbidden) -> tuple[PoemR
             numbers = [int(x) for x in re.findall(r"lines? (\d+)", v.message)]
             if numbers:
                 bad.add(max(numbers) - 1)
-    bad |= set(_copied(lines, forbidden, set()))
+    bad |= set(_copied(lines, forbidden, set(), how.repeats))
     if not bad and (not report.ok or len(lines) != how.count):
         bad = {min(len(lines), how.count) - 1}
     return report, sorted(b for b in bad if b < how.count)

@@ -55,6 +55,7 @@ class Plan:
     budget: int  # max new tokens for one constrained poem
     stops: tuple[str, ...]  # what ends one resampled line
     chinese: bool
+    repeats: frozenset[int] = frozenset()  # 0-based lines that repeat an earlier one by design (refrains)
 
 
 def plan(form: Form, pattern: str | None = None, heads: str | None = None, lines: int | None = None) -> Plan:
@@ -149,7 +150,13 @@ def _english(form: Form, heads: str | None, lines: int | None) -> Plan:
         count * 32 + 4,  # a line of up to 12 words of up to 2 tokens, punctuation, the newline
         (NEWLINE,),
         False,
+        _refrain_repeats(form),
     )
+
+
+def _refrain_repeats(form: Form) -> frozenset[int]:
+    # "refrains" lists 1-based line groups; every line of a group after its first is a repeat.
+    return frozenset(i - 1 for group in form.params.get("refrains", []) for i in group[1:])
 
 
 def _english_default(form: Form) -> int:
