@@ -1,0 +1,1 @@
+"""The story engine: bible, plan, drafting, canon, continuity, branches and export."""
