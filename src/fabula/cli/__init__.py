@@ -32,6 +32,7 @@ app = typer.Typer(
 # Command groups, each in its own module exposing `app` (a Typer) or `register(app)`.
 _GROUPS = {"project": "fabula.cli.project", "log": "fabula.cli.log", "serve": "fabula.cli.serve", "bench": "fabula.cli.bench",
     "data": "fabula.cli.data", "train": "fabula.cli.train", "poem": "fabula.cli.poem"}
+_GROUPS["continue"] = "fabula.cli.continue_"
 _COMMANDS = ("fabula.cli.generate", "fabula.cli.infill", "fabula.cli.models")
 
 for _module in _COMMANDS:

@@ -97,6 +97,74 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX passages_edited_from ON passages (edited_from)",
         ],
     ),
+    (
+        4,
+        "story: bible and plan versions, continuation trees, canon facts",
+        [
+            # A project's bible and plan: every save is a new numbered row (nothing is overwritten).
+            """CREATE TABLE story_states (
+                id {pk},
+                project_id BIGINT NOT NULL REFERENCES projects(id),
+                kind TEXT NOT NULL CHECK (kind IN ('bible', 'plan')),
+                number INTEGER NOT NULL,
+                payload TEXT NOT NULL,
+                provenance TEXT NOT NULL CHECK (provenance IN ('written', 'generated', 'edited')),
+                model TEXT,
+                message TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                UNIQUE (project_id, kind, number)
+            )""",
+            # Continuations as a tree per document: a node's children are its alternatives.
+            """CREATE TABLE branch_nodes (
+                id {pk},
+                document_id BIGINT NOT NULL REFERENCES documents(id),
+                parent_id BIGINT REFERENCES branch_nodes(id),
+                text TEXT NOT NULL,
+                provenance TEXT NOT NULL CHECK (provenance IN ('written', 'generated', 'edited')),
+                model TEXT,
+                params TEXT,
+                generation_id BIGINT REFERENCES generations(id),
+                status TEXT NOT NULL CHECK (status IN ('candidate', 'accepted', 'rejected')),
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX branch_nodes_document ON branch_nodes (document_id)",
+            "CREATE INDEX branch_nodes_parent ON branch_nodes (parent_id)",
+            "CREATE INDEX branch_nodes_generation ON branch_nodes (generation_id)",
+            """CREATE TABLE branch_heads (
+                document_id BIGINT PRIMARY KEY REFERENCES documents(id),
+                node_id BIGINT REFERENCES branch_nodes(id),
+                moved_at TEXT NOT NULL
+            )""",
+            # Every head change, so undo can step back through choices in any later process.
+            """CREATE TABLE branch_moves (
+                id {pk},
+                document_id BIGINT NOT NULL REFERENCES documents(id),
+                from_node BIGINT REFERENCES branch_nodes(id),
+                to_node BIGINT REFERENCES branch_nodes(id),
+                kind TEXT NOT NULL CHECK (kind IN ('move', 'undo')),
+                undoes BIGINT REFERENCES branch_moves(id),
+                status_before TEXT,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX branch_moves_document ON branch_moves (document_id)",
+            "CREATE INDEX branch_moves_undoes ON branch_moves (undoes)",
+            """CREATE TABLE canon_facts (
+                id {pk},
+                project_id BIGINT NOT NULL REFERENCES projects(id),
+                subject TEXT NOT NULL,
+                relation TEXT NOT NULL,
+                value TEXT NOT NULL,
+                scene_id TEXT NOT NULL,
+                scene_order INTEGER NOT NULL,
+                evidence TEXT NOT NULL DEFAULT '',
+                source TEXT NOT NULL CHECK (source IN ('extracted', 'model', 'written')),
+                status TEXT NOT NULL CHECK (status IN ('proposed', 'accepted', 'rejected')),
+                created_at TEXT NOT NULL,
+                decided_at TEXT
+            )""",
+            "CREATE INDEX canon_facts_project ON canon_facts (project_id, scene_order)",
+        ],
+    ),
 ]
 
 

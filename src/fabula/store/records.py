@@ -111,3 +111,124 @@ class GenerationRecord:
             raise InvalidRecord("Generation outputs must be a list of strings, one per alternative.")
         # A naive time is taken as local time; storing UTC keeps the log sortable across machines.
         object.__setattr__(self, "started_at", self.started_at.astimezone(timezone.utc))
+
+
+# --- the story engine: bible/plan states, continuation trees, canon facts ------------------
+
+StateKind = Literal["bible", "plan"]
+STATE_KINDS: tuple[str, ...] = get_args(StateKind)
+NodeStatus = Literal["candidate", "accepted", "rejected"]
+NODE_STATUSES: tuple[str, ...] = get_args(NodeStatus)
+FactSource = Literal["extracted", "model", "written"]
+FACT_SOURCES: tuple[str, ...] = get_args(FactSource)
+FactStatus = Literal["proposed", "accepted", "rejected"]
+FACT_STATUSES: tuple[str, ...] = get_args(FactStatus)
+
+
+def check_origin(provenance: str, model: str | None, extra: bool = False) -> None:
+    """The rule passages follow, for records without `edited_from`: generated names its model,
+    and only generated records carry a model (or, when `extra`, params and a generation id)."""
+    if provenance not in PROVENANCES:
+        raise InvalidRecord(f"Unknown provenance {provenance!r}: use one of {', '.join(PROVENANCES)}.")
+    if provenance == "generated" and not model:
+        raise InvalidRecord("Generated text must name the model that wrote it (model='house:en', ...).")
+    if provenance != "generated" and (model or extra):
+        raise InvalidRecord(
+            f"Only generated text carries model, params or generation_id, not {provenance!r} text."
+        )
+
+
+@dataclass(frozen=True)
+class StateRecord:
+    """One saved version of a project's bible or plan (a JSON object), numbered per kind."""
+
+    id: int
+    project_id: int
+    kind: StateKind
+    number: int
+    payload: dict[str, Any]
+    provenance: Provenance
+    model: str | None
+    message: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Node:
+    """A passage in a document's tree of continuations; children are its alternatives.
+
+    Like a `Passage` it carries its own whitespace, so a path's text is its texts joined.
+    """
+
+    id: int
+    document_id: int
+    parent_id: int | None
+    text: str
+    provenance: Provenance
+    model: str | None
+    params: dict[str, Any] | None
+    generation_id: int | None
+    status: NodeStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class HeadMove:
+    """One entry of a document's head log: a move (`choose`, a written passage) or an undo of one."""
+
+    id: int
+    document_id: int
+    from_node: int | None
+    to_node: int | None
+    kind: Literal["move", "undo"]
+    undoes: int | None  # for an undo: the move it took back
+    status_before: str | None  # the moved-to node's status before a move that accepted it
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class BranchTree:
+    """Every node of a document's continuation tree (oldest first) and its head."""
+
+    nodes: list[Node]
+    head_id: int | None
+
+    def children(self, node_id: int | None) -> list[Node]:
+        """The alternatives after `node_id` (None: the roots), oldest first."""
+        return [n for n in self.nodes if n.parent_id == node_id]
+
+    def path(self, node_id: int | None) -> list[Node]:
+        """Root to `node_id`; empty for None."""
+        by_id = {n.id: n for n in self.nodes}
+        out: list[Node] = []
+        while node_id is not None:
+            out.append(by_id[node_id])
+            node_id = by_id[node_id].parent_id
+        return out[::-1]
+
+
+@dataclass(frozen=True)
+class FactRecord:
+    """A canon fact as stored: what became true (subject, relation, value) in which scene."""
+
+    id: int
+    project_id: int
+    subject: str
+    relation: str
+    value: str
+    scene_id: str
+    scene_order: int
+    evidence: str
+    source: FactSource
+    status: FactStatus
+    created_at: datetime
+    decided_at: datetime | None
+
+    def fact(self) -> dict[str, Any]:
+        """The fact's own fields (what `add_facts` takes), without the store's id and times."""
+        return {name: getattr(self, name) for name in FACT_FIELDS}
+
+
+FACT_FIELDS: tuple[str, ...] = (
+    "subject", "relation", "value", "scene_id", "scene_order", "evidence", "source", "status"
+)
