@@ -123,6 +123,16 @@ class Backend(ABC):
     def context_length(self) -> int | None:
         return None
 
+    def count_tokens(self, prompt: str) -> int | None:
+        """How many tokens the model receives for `prompt` (header and BOS included), or None when
+        the backend cannot tell (a remote server without a tokenize endpoint)."""
+        tok = self.tokenizer
+        if tok is None:
+            return None
+        text = (getattr(self, "header", "") or "") + prompt
+        encode = getattr(tok, "encode_prompt", None) or tok.encode
+        return len(encode(text))
+
     @property
     def supports_constraints(self) -> bool:
         """True when a `Constraint` can mask the next-token distribution."""

@@ -176,6 +176,68 @@ class OpenAIBackend(Backend):
             )
         return PLACEHOLDER_KEY, None
 
+    # Names servers give the context length in their /models entries: vLLM (and Fabula's server),
+    # LM Studio, and others. Ollama's OpenAI API gives none: then it stays unknown (None).
+    CONTEXT_FIELDS: ClassVar[tuple[str, ...]] = ("max_model_len", "context_length", "max_context_length")
+
+    @property
+    def context_length(self) -> int | None:
+        """The served model's context, when the server's /models entry says it (asked once)."""
+        if not hasattr(self, "_context"):
+            self._context = self._served_context()
+        return self._context
+
+    def _served_context(self) -> int | None:
+        try:
+            entry = self.client.models.retrieve(self.model)
+        except Exception:  # a server without /models/{id}, or down: generation will say so
+            return None
+        extra = {**(getattr(entry, "model_extra", None) or {}), **entry.__dict__}
+        for name in self.CONTEXT_FIELDS:
+            value = extra.get(name)
+            if isinstance(value, int) and value > 0:
+                return value
+        return None
+
+    # A chat request wraps the prompt in the model's template: roles, turn markers.
+    CHAT_TEMPLATE_TOKENS: ClassVar[int] = 32
+
+    def count_tokens(self, prompt: str) -> int | None:
+        """Tokens the served model receives for `prompt`, from the server's /tokenize (vLLM,
+        llama.cpp and Fabula's server have one); None when the server has none (Ollama)."""
+        if getattr(self, "_tokenize_url", "") is None:
+            return None
+        counts: dict[str, int] = self.__dict__.setdefault("_counts", {})
+        if prompt not in counts:
+            count = self._tokenize(prompt)
+            if count is None:
+                return None
+            if len(counts) > 4096:
+                counts.clear()
+            counts[prompt] = count + (self.CHAT_TEMPLATE_TOKENS if self.endpoint == "chat" else 0)
+        return counts[prompt]
+
+    def _tokenize(self, text: str) -> int | None:
+        import httpx
+
+        root = self.base_url.removesuffix("/v1")
+        urls = [getattr(self, "_tokenize_url", None)] if getattr(self, "_tokenize_url", None) else [
+            f"{root}/tokenize", f"{self.base_url}/tokenize"]
+        key, _ = self._api_key()
+        for url in urls:
+            try:
+                reply = httpx.post(url, json={"model": self.model, "prompt": text, "content": text},
+                                   headers={"Authorization": f"Bearer {key}"}, timeout=30)
+                data = reply.json() if reply.status_code == 200 else {}
+            except (httpx.HTTPError, ValueError):
+                continue
+            count = data.get("count", len(data["tokens"]) if isinstance(data.get("tokens"), list) else None)
+            if isinstance(count, int):
+                self._tokenize_url: str | None = url
+                return count
+        self._tokenize_url = None  # asked once: this server cannot count
+        return None
+
     def offered_models(self) -> list[str]:
         """Model ids the server lists at /models."""
         try:

@@ -33,6 +33,7 @@ app = typer.Typer(
 _GROUPS = {"project": "fabula.cli.project", "log": "fabula.cli.log", "serve": "fabula.cli.serve", "bench": "fabula.cli.bench",
     "data": "fabula.cli.data", "train": "fabula.cli.train", "poem": "fabula.cli.poem"}
 _GROUPS["continue"] = "fabula.cli.continue_"
+_GROUPS["story"] = "fabula.cli.story"
 _COMMANDS = ("fabula.cli.generate", "fabula.cli.infill", "fabula.cli.models")
 
 for _module in _COMMANDS:

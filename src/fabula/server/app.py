@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from fabula.backends import Backend, resolve
 from fabula.server.dependencies import ServerSettings, require_api_key
 from fabula.server.errors import install_error_handlers
-from fabula.server.routers import chat, completions, models
+from fabula.server.routers import chat, completions, models, tokenize
 from fabula.server.served import ServedModel
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -41,6 +41,8 @@ def create_app(model: str | Backend | None = None, *, api_key: str | None = None
     )
     app.state.settings = ServerSettings(api_key=api_key)
     install_error_handlers(app)
-    for router in (models.router, completions.router, chat.router):
+    for router in (models.router, completions.router, chat.router, tokenize.router):
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require_api_key)])
+    # vLLM serves /tokenize at the root, next to /v1: clients look there
+    app.include_router(tokenize.router, dependencies=[Depends(require_api_key)])
     return app

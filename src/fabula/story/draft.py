@@ -32,6 +32,9 @@ from fabula.errors import FabulaError
 
 __all__ = ["DraftResult", "SceneBrief", "Step", "draft_scene", "fit_prompt", "prompt_sizer"]
 
+# Steps sampled again when a backend that cannot forbid end-of-text ends a scene almost at once.
+EARLY_END_RETRIES = 3
+
 # When a backend does not know its context (remote servers), assume a common small one.
 DEFAULT_CONTEXT = 4096
 # The first memory line (a scene's beat) directs the step: better a short tail than no direction.
@@ -85,22 +88,23 @@ class DraftResult:
 
 
 def _counter(backend: Backend) -> Callable[[str], int]:
+    """Tokens of a piece of a prompt (no header, BOS or chat template)."""
     tok = backend.tokenizer
-    if tok is None:
-        return lambda text: max(1, len(text) // 4)  # remote: about four characters a token
-    return lambda text: len(tok.encode(text))
+    if tok is not None:
+        return lambda text: len(tok.encode(text))
+    base = backend.count_tokens("")
+    if base is not None:  # a server that counts: what a piece adds to an empty prompt
+        return lambda text: max(0, (backend.count_tokens(text) or 0) - base)
+    return lambda text: max(1, len(text) // 4)  # a server that cannot count: about four characters a token
 
 
 def prompt_sizer(backend: Backend) -> Callable[[str], int]:
     """A function giving the tokens the model receives for a prompt: its header and BOS included
-    (about four characters a token on backends without a local tokenizer)."""
-    header = getattr(backend, "header", "") or ""
-    tok = backend.tokenizer
-    encode = getattr(tok, "encode_prompt", None)
-    if encode is None:
-        count = _counter(backend)
-        return lambda text: count(header + text)
-    return lambda text: len(encode(header + text))
+    (counted by the server for remote backends that can; else about four characters a token)."""
+    if backend.count_tokens("") is not None:
+        return lambda text: backend.count_tokens(text) or 0
+    count = _counter(backend)
+    return lambda text: count(text)
 
 
 def fit_prompt(
@@ -194,16 +198,23 @@ def draft_scene(
     steps: list[Step] = []
     base = options or GenerationOptions(temperature=0.8, top_p=0.95)
     finish = "length"
+    early_ends = 0
     for k in range(max(1, 4 * words // max(step_tokens // 2, 1))):  # a bound even if steps add little
         if len(text.split()) >= words:
             break
         prompt, step = fit_prompt(backend, memory, text, step_tokens, chat=chat)
         opts = GenerationOptions(**{**base.model_dump(), "n": 1, "max_tokens": step_tokens,
                                     "seed": None if seed is None else seed + k})
-        [done] = backend.generate(prompt, opts, _scene_constraint(backend, brief, echo_weight))
+        constraint = _scene_constraint(backend, brief, echo_weight)
+        [done] = backend.generate(prompt, opts, constraint)
         steps.append(step)
         text += done.text
         if done.finish_reason == "stop" or not done.text.strip():
+            # A backend that cannot forbid end-of-text may end a scene at once: sample again
+            # (the next seed) a few times before taking so short a scene as the model's end.
+            if constraint is None and early_ends < EARLY_END_RETRIES and len(text.split()) < words // 4:
+                early_ends += 1
+                continue
             finish = "stop"
             break
     return DraftResult(_trim(text, words, len(brief.opening)), steps, finish)
