@@ -65,7 +65,11 @@ class Story:
 
     @classmethod
     def open(cls, store: Store, name: str) -> Story:
-        project = store.get_project(name)
+        try:
+            project = store.get_project(name)
+        except NotFound:
+            raise StoryError(f"No story named {name!r}; start one with `fabula story new {name} --premise \"...\"` "
+                             "(`fabula project list` lists the projects).") from None
         if store.latest_state(project.id, "bible") is None:
             raise StoryError(f"Project {name!r} has no story bible; start a story with `fabula story new`.")
         return cls(store, project)
