@@ -16,6 +16,7 @@ from fabula.backends.options import GenerationOptions
 from fabula.engine.constraints import Constraint
 from fabula.engine.decode import check_fits, decode
 from fabula.engine.runtime import Runtime
+from fabula.errors import PromptTooLong
 
 
 class EngineBackend(Backend):
@@ -47,6 +48,11 @@ class EngineBackend(Backend):
     def score(self, prompt: str, continuation: str) -> Score:
         prompt_ids = self.tokenizer.encode_prompt(prompt)
         cont_ids = self.tokenizer.encode(continuation)
+        if not prompt_ids:  # no BOS and no prompt: nothing predicts the first token
+            raise PromptTooLong(
+                f"{self.spec} has no beginning-of-text token, so scoring needs a prompt: give the text's "
+                "first word as the prompt and score the rest."
+            )
         ids = prompt_ids + cont_ids
         check_fits(len(ids) - 1, self.runtime.context_length)
         logprobs = torch.log_softmax(self.runtime.sequence_logits(ids), dim=-1)

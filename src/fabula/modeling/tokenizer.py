@@ -21,6 +21,9 @@ class HFTokenizer:
                 f"Cannot load the tokenizer in {path}: {exc}. The folder needs tokenizer.json "
                 "(or the files `tokenizer.save_pretrained(DIR)` writes)."
             ) from exc
+        # Fabula checks prompts against the model's context itself; counting a longer text (to size
+        # a prompt) is no error, so transformers' "longer than the maximum" warning is turned off.
+        self._tok.model_max_length = 1 << 40
         self._eos = frozenset(_eos_ids(path, self._tok.eos_token_id))
         # The Rust tokenizer under a fast tokenizer decodes without the Python wrapper's overhead.
         self._rust = getattr(self._tok, "_tokenizer", None)

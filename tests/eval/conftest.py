@@ -1,0 +1,49 @@
+"""A tiny real model with room for a judge's prompt, served by Fabula's OpenAI-compatible server.
+
+The shared tiny checkpoint holds 128 tokens; a HANNA rubric prompt is about 550 of its tokens, so
+the judge tests use the same tiny random Llama built with a 1024-token context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fabula.backends import Backend, resolve
+from fabula.house.tiny import build_tiny_checkpoint
+
+
+@pytest.fixture(scope="session")
+def wide_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_checkpoint(tmp_path_factory.mktemp("wide") / "tiny-llama-1k", seed=0, context=1024)
+
+
+def _load(checkpoint: Path) -> Backend:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FABULA_RUNTIME", "lean")  # server and test process decode alike
+        backend = resolve(f"hf:{checkpoint}")
+        backend.load()
+    return backend
+
+
+@pytest.fixture(scope="module")
+def wide(wide_checkpoint: Path) -> Backend:
+    return _load(wide_checkpoint)
+
+
+@pytest.fixture(scope="module")
+def wide_server_url(wide_checkpoint: Path) -> Iterator[str]:
+    from fabula.server import create_app, serve_in_background
+
+    with serve_in_background(create_app(_load(wide_checkpoint))) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def minilm() -> None:
+    """Load the MiniLM embedder once (a few seconds) before the tests that embed text."""
+    from fabula.story.embeddings import embed
+
+    embed(["warm up"])
