@@ -34,6 +34,7 @@ _GROUPS = {"project": "fabula.cli.project", "log": "fabula.cli.log", "serve": "f
     "data": "fabula.cli.data", "train": "fabula.cli.train", "poem": "fabula.cli.poem"}
 _GROUPS["continue"] = "fabula.cli.continue_"
 _GROUPS["story"] = "fabula.cli.story"
+_GROUPS["screenplay"] = "fabula.cli.screenplay"
 _COMMANDS = ("fabula.cli.generate", "fabula.cli.infill", "fabula.cli.models")
 
 for _module in _COMMANDS:
