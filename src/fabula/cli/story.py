@@ -417,7 +417,8 @@ def check(
         for sid, cs in found.items():
             if cs:
                 typer.echo(f"== {sid}\n{render_text(cs)}")
-        typer.echo(f"{total} contradiction(s) in {len(found)} scene(s).", err=True)
+        if file is None:
+            typer.echo(f"{total} contradiction(s) in {len(found)} scene(s).", err=True)
     if total:
         raise typer.Exit(1)
 
