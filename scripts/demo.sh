@@ -2,7 +2,8 @@
 # Fabula's main job on the built-in house models, offline: stream a story
 # opening, steer genre and style with control tokens, sample alternatives
 # together, fill a gap in the middle of a text, write a classical Chinese
-# poem whose form is guaranteed and check it, then show the generation log.
+# poem whose form is guaranteed and check it, plan and draft a short story and
+# export it as EPUB, then show the generation log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FABULA=.venv/bin/fabula
@@ -30,6 +31,17 @@ echo
 echo "== fabula poem write  (house:zh-poetry; 七言绝句 with 平仄 and rhyme guaranteed, then checked)"
 $FABULA poem write --form qijue --title 春夜 --seed 1 | tee "$FABULA_HOME/poem.txt"
 $FABULA poem check "$FABULA_HOME/poem.txt" --form qijue | tail -3
+echo
+STORY="lighthouse-$(date +%Y%m%d-%H%M%S)"  # a new story each run; earlier ones stay in the store
+echo "== fabula story  (house:en: a premise planned on a beat sheet, drafted scene by scene, checked, exported)"
+$FABULA story new "$STORY" --title "The Lighthouse" --genre mystery \
+    --premise "A lighthouse keeper finds a letter from her brother, who drowned ten years ago." \
+    --character "Mara: protagonist; red-haired" --character "Tom: missing brother" \
+    --place "the lighthouse: a white tower on a rock" --place "the village: a fishing village" > /dev/null
+$FABULA story plan "$STORY" --structure three-act --chapters 3 --scenes 1 --seed 1
+$FABULA story draft "$STORY" --words 80 --seed 1
+$FABULA story check "$STORY" || true   # exit 1 means contradictions were found and listed
+$FABULA story export "$STORY" -o "$FABULA_HOME/$STORY.epub"
 echo
 echo "== fabula log (every generation is recorded in $FABULA_HOME/fabula.db)"
 $FABULA log -n 2
