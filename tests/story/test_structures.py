@@ -50,7 +50,7 @@ PLAIN = PLUGIN.format(name="x", title="X", alias="y", stem="Then")
 def plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path]]:
     """Folders the entry points would name; the caches are cleared around each test."""
     found: list[Path] = []
-    monkeypatch.setattr(structures, "_plugin_folders", lambda: found)
+    monkeypatch.setattr(structures, "_folders", lambda: [structures.builtin_structures(), *found])
     all_structures.cache_clear()
     archetypes.cache_clear()
     yield found

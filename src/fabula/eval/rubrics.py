@@ -26,9 +26,9 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import entry_points
 from pathlib import Path
 
+from fabula.plugins import catalog_folders
 from fabula.errors import FabulaError
 
 __all__ = ["Criterion", "Rubric", "all_rubrics", "builtin_rubrics", "get_rubric"]
@@ -70,13 +70,7 @@ def builtin_rubrics() -> Path:
 
 
 def _folders() -> list[Path]:
-    folders = []
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name != "builtin", e.name)):
-        found = ep.load()
-        folders.append(Path(found() if callable(found) else found))
-    if builtin_rubrics() not in folders:
-        folders.insert(0, builtin_rubrics())
-    return folders
+    return catalog_folders(ENTRY_POINT_GROUP, builtin_rubrics())
 
 
 def _read(path: Path) -> list[Rubric]:

@@ -27,10 +27,10 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from fabula.plugins import catalog_folders
 from fabula.errors import FabulaError
 from fabula.forms.report import PoemReport
 
@@ -71,11 +71,7 @@ def builtin_forms() -> Path:
 
 
 def _folders() -> list[Path]:
-    folders = []
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name != "builtin", e.name)):
-        found = ep.load()
-        folders.append(Path(found() if callable(found) else found))
-    return folders or [builtin_forms()]  # a source tree run without installing still has its own forms
+    return catalog_folders(ENTRY_POINT_GROUP, builtin_forms())
 
 
 def _read(path: Path) -> list[Form]:

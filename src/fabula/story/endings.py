@@ -18,9 +18,9 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib.metadata import entry_points
 from pathlib import Path
 
+from fabula.plugins import catalog_folders
 from fabula.backends.base import Backend
 from fabula.errors import FabulaError
 from fabula.story.bible import Bible
@@ -62,13 +62,7 @@ def builtin_endings() -> Path:
 
 
 def _folders() -> list[Path]:
-    folders = []
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name != "builtin", e.name)):
-        found = ep.load()
-        folders.append(Path(found() if callable(found) else found))
-    if builtin_endings() not in folders:  # a source tree run without installing still has its own kinds
-        folders.insert(0, builtin_endings())
-    return folders
+    return catalog_folders(ENTRY_POINT_GROUP, builtin_endings())
 
 
 def _read(path: Path) -> list[Ending]:

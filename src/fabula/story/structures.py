@@ -23,10 +23,10 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from fabula.plugins import catalog_folders
 from fabula.errors import FabulaError
 
 __all__ = [
@@ -118,18 +118,9 @@ def builtin_structures() -> Path:
     return Path(__file__).parent / "data"
 
 
-def _plugin_folders() -> list[Path]:
-    folders = []
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        found = ep.load()
-        folders.append(Path(found() if callable(found) else found))
-    return folders
-
-
 def _folders() -> list[Path]:
     """The built-in folder first, then every registered one (the built-in entry point adds nothing new)."""
-    builtin = builtin_structures().resolve()
-    return [builtin, *(f for f in _plugin_folders() if f.resolve() != builtin)]
+    return catalog_folders(ENTRY_POINT_GROUP, builtin_structures())
 
 
 def _key(name: str) -> str:

@@ -1,0 +1,27 @@
+"""Catalogue folders registered the way a plugin registers them: entry points naming a folder.
+
+Every catalogue (poem forms, beat sheets, endings, rubrics, eval suites) is a folder of TOML files.
+A package adds one with an entry point in the catalogue's group whose object is a folder path or a
+function returning one; Fabula's own folder is registered the same way, and is read first even in a
+source tree that was never installed (no entry points then).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from pathlib import Path
+
+__all__ = ["catalog_folders"]
+
+
+def catalog_folders(group: str, builtin: Path) -> list[Path]:
+    """`builtin` first, then every other folder registered in entry-point `group`, by name."""
+    folders = [builtin]
+    seen = {builtin.resolve()}
+    for ep in sorted(entry_points(group=group), key=lambda e: e.name):
+        found = ep.load()
+        folder = Path(found() if callable(found) else found)
+        if folder.resolve() not in seen:
+            seen.add(folder.resolve())
+            folders.append(folder)
+    return folders
