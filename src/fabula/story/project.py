@@ -155,8 +155,11 @@ class Story:
             canon.add(fact, fact_id=-k)
         return canon
 
-    def read_canon(self, scene_id: str, accept: bool = False) -> CanonDiff:
-        """Read a scene's prose for facts and store them as proposed (or accepted) canon changes."""
+    def read_canon(self, scene_id: str, accept: bool = False, backend: Backend | None = None) -> CanonDiff:
+        """Read a scene's prose for facts and store them as proposed (or accepted) canon changes.
+
+        The parser's facts always; with an instruction-following `backend` (kind "openai"), also the
+        facts the model reads in the prose (source "model"), which the parse may miss."""
         plan = self.require_plan()
         text = self.prose(scene_id)
         if not text:
@@ -165,6 +168,10 @@ class Story:
         canon = self.canon()
         before = {i: f.status for i, f in canon.facts.items()}
         facts = extract_facts(text, scene_id, order, self.bible, extra_names=canon.names())  # adopted names too
+        if backend is not None and backend.kind == "openai":
+            from fabula.story.canon import ask_model
+
+            facts += ask_model(backend, text, self.bible, scene_id, order)
         diff = canon.propose(facts, replace_scene=True)
         if accept:
             canon.accept(diff)
@@ -247,7 +254,7 @@ class Story:
                 raise StoryError(f"{backend.spec} wrote nothing for scene {scene.id} (it ended the text at once); "
                                  "the scenes before it are saved: run the draft again with another --seed.")
             self._store_draft(scene.id, result.text, backend, {"words": words, "seed": seed + k})
-            self.read_canon(scene.id, accept=accept_canon)
+            self.read_canon(scene.id, accept=accept_canon, backend=backend)
             out[scene.id] = result
         return out
 
