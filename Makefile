@@ -23,7 +23,7 @@ test-all: setup
 	$(PY) -m pytest -m ""
 
 bench: setup
-	$(FABULA) bench decode
+	$(FABULA) bench all
 
 corpora: setup
 	bash scripts/install-corpora.sh

@@ -113,6 +113,39 @@ def poem_bench(
                           else text)
 
 
+@app.command("all")
+def all_bench(
+    as_json: bool = typer.Option(False, "--json", help="Print the summary (and every full report) as JSON on stdout."),
+    out: Path = typer.Option(None, "--out", help="Also write the summary: JSON if FILE ends in .json, else Markdown."),
+    poem_samples: int = typer.Option(4, "--poem-samples", min=1, help="Constrained poems per form."),
+    decode_repeats: int = typer.Option(2, "--decode-repeats", min=1, help="Timed decode rounds per contender."),
+) -> None:
+    """Every benchmark with small settings (a few minutes): one table of ratios against their baselines."""
+    from dataclasses import replace
+
+    from fabula.bench.summary import Settings, markdown, run_all, write
+
+    settings = replace(Settings(), poem_samples=poem_samples, decode_repeats=decode_repeats)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("benchmarking", total=None)
+
+        def progress(done: int, total: int, what: str) -> None:
+            bar.update(task, completed=done, total=total, description=what)
+
+        try:
+            summary = run_all(settings, progress)
+        except (ModelNotFound, UnknownModelSpec) as exc:
+            raise InvalidOptions(f"bench all runs on the house models, and one is missing ({exc}); "
+                                 "install them with `make setup`.") from exc
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(markdown(summary), nl=False)
+    if out:
+        write(summary, out)
+
+
 def _checkpoint(model: str | None, random_config: str | None) -> Path:
     if random_config:
         if model:
