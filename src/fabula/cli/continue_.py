@@ -19,7 +19,6 @@ from fabula.backends import resolve
 from fabula.cli.generate import condition, options_from_flags
 from fabula.errors import InvalidOptions
 from fabula.store import Document, NotFound, Store, open_store
-from fabula.story import branches
 
 
 class _NextByDefault(TyperGroup):
@@ -65,8 +64,8 @@ def next_(
     with open_store() as store:
         doc = _document(store, project, document, create=text is not None)
         if text is not None:
-            branches.write(store, doc, _read(text))
-        nodes = branches.continue_text(store, backend, doc, n=n, words=words, seed=seed, options=options)
+            _branches().write(store, doc, _read(text))
+        nodes = _branches().continue_text(store, backend, doc, n=n, words=words, seed=seed, options=options)
         head = store.branch_head(doc)  # the head does not move: the new nodes are its children
         siblings = [] if head is None else [c.id for c in store.branch_children(head)]
     for node in nodes:
@@ -82,7 +81,7 @@ def write(
 ) -> None:
     """Add your own passage after the current text (creates the document if needed)."""
     with open_store() as store:
-        node = branches.write(store, _document(store, project, document, create=True), _read(text))
+        node = _branches().write(store, _document(store, project, document, create=True), _read(text))
     count = len(node.text.split())
     words = f"{count} word{'' if count == 1 else 's'}"
     typer.echo(f"Added #{node.id} (written, {words}); it ends the current text now.")
@@ -92,7 +91,7 @@ def write(
 def choose(project: str = _PROJECT, document: str = _DOCUMENT, pick: str = _PICK) -> None:
     """Accept an alternative: it joins the current text; the others stay in the tree."""
     with open_store() as store:
-        node = branches.choose(store, _document(store, project, document), pick)
+        node = _branches().choose(store, _document(store, project, document), pick)
     typer.echo(f"Accepted #{node.id}. Take it back with `fabula continue undo {_args(project, document)}`.")
 
 
@@ -100,7 +99,7 @@ def choose(project: str = _PROJECT, document: str = _DOCUMENT, pick: str = _PICK
 def reject(project: str = _PROJECT, document: str = _DOCUMENT, pick: str = _PICK) -> None:
     """Mark an alternative rejected (kept in the tree; it can still be chosen)."""
     with open_store() as store:
-        node = branches.reject(store, _document(store, project, document), pick)
+        node = _branches().reject(store, _document(store, project, document), pick)
     typer.echo(f"Rejected #{node.id} (kept in the tree).")
 
 
@@ -108,7 +107,7 @@ def reject(project: str = _PROJECT, document: str = _DOCUMENT, pick: str = _PICK
 def undo(project: str = _PROJECT, document: str = _DOCUMENT) -> None:
     """Step back over the last choice or written passage (repeat to go further back)."""
     with open_store() as store:
-        head = branches.undo(store, _document(store, project, document))
+        head = _branches().undo(store, _document(store, project, document))
     if head is None:
         typer.echo("Stepped back to the start: no text is accepted now (every passage is still in the tree).")
     else:
@@ -119,7 +118,7 @@ def undo(project: str = _PROJECT, document: str = _DOCUMENT) -> None:
 def tree(project: str = _PROJECT, document: str = _DOCUMENT) -> None:
     """Every passage and alternative, with ids, status and first words."""
     with open_store() as store:
-        typer.echo(branches.render_tree(store, _document(store, project, document)))
+        typer.echo(_branches().render_tree(store, _document(store, project, document)))
 
 
 @app.command("show")
@@ -138,7 +137,7 @@ def show(
             origin = node.model if node.provenance == "generated" else node.provenance
             typer.echo(f"[#{node.id} {origin}] {node.text.strip()}")
         return
-    typer.echo(branches.accepted_text(path).strip())
+    typer.echo(_branches().accepted_text(path).strip())
 
 
 @app.command("commit")
@@ -150,11 +149,18 @@ def commit(
 ) -> None:
     """Save the current text as the document's next version, with provenance per passage."""
     with open_store() as store:
-        version = branches.commit(store, _document(store, project, document), message, author)
+        version = _branches().commit(store, _document(store, project, document), message, author)
     typer.echo(
         f"Committed version {version.number} of '{document}' ({len(version.passages)} passages): "
         f"{version.message}."
     )
+
+
+def _branches():  # type: ignore[no-untyped-def]
+    """The branches module, imported on first use: it loads torch, and `fabula --help` should not wait."""
+    from fabula.story import branches
+
+    return branches
 
 
 def _document(store: Store, project: str, title: str, create: bool = False) -> Document:
