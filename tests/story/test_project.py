@@ -52,6 +52,13 @@ def test_a_premise_becomes_a_stored_drafted_story(tiny: Backend) -> None:
         doc = store.find_document(story.project.id, "scene c1s1")
         [passage] = store.current(doc.id).passages
         assert passage.provenance == "generated" and passage.model == tiny.spec
+        calls = [c for d in drafts.values() for c in d.calls]
+        logged = store.list_generations(limit=1000, project=story.project.id)
+        drafted = [g for g in logged if g.options.get("max_tokens") == calls[0].options["max_tokens"]
+                   and g.prompt in {c.prompt for c in calls}]
+        assert len(drafted) == len(calls) >= 4  # every drafting call is in `fabula log`, under the story
+        assert {g.outputs[0] for g in drafted} == {c.outputs[0] for c in calls}
+        assert all(g.model == tiny.spec and g.duration_ms is not None for g in drafted)
 
     with open_store() as store:  # a restart: everything is read back from the database
         story = Story.open(store, "lighthouse")

@@ -21,14 +21,17 @@ chat backends get the same lines as a list of notes in a request (`chat=True`).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from fabula.backends.base import Backend
 from fabula.backends.options import GenerationOptions
 from fabula.engine.constraints import Constraint, Without
 from fabula.engine.echo import Echo
 from fabula.errors import FabulaError
+from fabula.store.records import GenerationRecord
 
 __all__ = ["DraftResult", "SceneBrief", "Step", "draft_scene", "fit_prompt", "prompt_sizer"]
 
@@ -85,6 +88,7 @@ class DraftResult:
     text: str  # the scene, the opening included
     steps: list[Step]
     finish: str  # "length" (the word budget was reached) or "stop" (the model ended the scene)
+    calls: list[GenerationRecord] = field(default_factory=list)  # every model call, for the generation log
 
 
 def _counter(backend: Backend) -> Callable[[str], int]:
@@ -196,6 +200,7 @@ def draft_scene(
     memory = brief.lines()
     text = brief.opening
     steps: list[Step] = []
+    calls: list[GenerationRecord] = []
     base = options or GenerationOptions(temperature=0.8, top_p=0.95)
     finish = "length"
     early_ends = 0
@@ -206,7 +211,9 @@ def draft_scene(
         opts = GenerationOptions(**{**base.model_dump(), "n": 1, "max_tokens": step_tokens,
                                     "seed": None if seed is None else seed + k})
         constraint = _scene_constraint(backend, brief, echo_weight)
+        started, t0 = datetime.now(timezone.utc), time.perf_counter()
         [done] = backend.generate(prompt, opts, constraint)
+        calls.append(_record(backend, prompt, opts, done.text, started, time.perf_counter() - t0))
         steps.append(step)
         text += done.text
         if done.finish_reason == "stop" or not done.text.strip():
@@ -217,7 +224,16 @@ def draft_scene(
                 continue
             finish = "stop"
             break
-    return DraftResult(_trim(text, words, len(brief.opening)), steps, finish)
+    return DraftResult(_trim(text, words, len(brief.opening)), steps, finish, calls)
+
+
+def _record(backend: Backend, prompt: str, opts: GenerationOptions, output: str, started: datetime,
+            seconds: float) -> GenerationRecord:
+    usage = backend.last_usage
+    return GenerationRecord(prompt=prompt, model=backend.spec, options=opts.model_dump(mode="json"), outputs=[output],
+                            started_at=started, prompt_tokens=usage.prompt_tokens if usage else None,
+                            completion_tokens=usage.completion_tokens if usage else None,
+                            duration_ms=round(1000 * seconds, 1))
 
 
 def _scene_constraint(backend: Backend, brief: SceneBrief, weight: float) -> Constraint | None:

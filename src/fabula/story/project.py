@@ -18,7 +18,7 @@ sized to the model's context by `draft_scene`, so a story of any length never ov
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from fabula.backends.base import Backend
@@ -253,10 +253,16 @@ class Story:
             if not result.text.strip():
                 raise StoryError(f"{backend.spec} wrote nothing for scene {scene.id} (it ended the text at once); "
                                  "the scenes before it are saved: run the draft again with another --seed.")
+            self._log(result)
             self._store_draft(scene.id, result.text, backend, {"words": words, "seed": seed + k})
             self.read_canon(scene.id, accept=accept_canon, backend=backend)
             out[scene.id] = result
         return out
+
+    def _log(self, result: DraftResult) -> None:
+        """Every model call of a draft into the generation log (`fabula log`), under this story."""
+        for call in result.calls:
+            self.store.log_generation(replace(call, project_id=self.project.id))
 
     def _store_draft(self, scene_id: str, text: str, backend: Backend, params: dict[str, Any]) -> None:
         from fabula.story.summarize import summarize
@@ -290,6 +296,7 @@ class Story:
         results = write_endings(backend, self.bible, self.brief(last.id), kinds=kinds, words=words, seed=seed,
                                 step_tokens=_step_tokens(backend))
         for kind, result in results.items():
+            self._log(result)
             doc = self._document(f"ending {kind}", ENDING_KIND)
             self.store.commit_version(doc.id, [Passage(result.text, "generated", backend.spec,
                                                        {"kind": kind, "words": words, "seed": seed})])
