@@ -13,6 +13,7 @@ import pytest
 
 from fabula.backends import Backend, resolve
 from fabula.house.tiny import build_tiny_checkpoint
+from fabula.store import Store
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +48,29 @@ def minilm() -> None:
     from fabula.story.embeddings import embed
 
     embed(["warm up"])
+
+
+# --- eval runs: suites on the tiny model, stored on SQLite and PostgreSQL -------------------------
+# The store suite's fixtures (tests/store/conftest.py): `store_url` is one URL per database kind.
+from store.conftest import postgres_socket_dir, store_url  # noqa: F401
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def tiny_suite_path() -> Path:
+    return FIXTURES / "tiny.toml"
+
+
+@pytest.fixture
+def tiny_models(tiny_checkpoint: Path) -> dict[str, str]:
+    """Every task of a suite on the tiny random Llama."""
+    return {"*": f"hf:{tiny_checkpoint}"}
+
+
+@pytest.fixture
+def eval_store(store_url: str) -> Iterator[Store]:  # noqa: F811 (the fixture imported above)
+    from fabula.store import open_store
+
+    with open_store(store_url) as opened:
+        yield opened

@@ -35,6 +35,7 @@ _GROUPS = {"project": "fabula.cli.project", "log": "fabula.cli.log", "serve": "f
 _GROUPS["continue"] = "fabula.cli.continue_"
 _GROUPS["story"] = "fabula.cli.story"
 _GROUPS["screenplay"] = "fabula.cli.screenplay"
+_GROUPS["eval"] = "fabula.cli.eval"
 _COMMANDS = ("fabula.cli.generate", "fabula.cli.infill", "fabula.cli.models")
 
 for _module in _COMMANDS:
@@ -46,6 +47,7 @@ for _name, _module in _GROUPS.items():
 def main() -> None:
     import sys
 
+    from fabula.cli.eval import run_shorthand
     from fabula.cli.poem import write_shorthand
 
-    app(args=write_shorthand(sys.argv[1:]))
+    app(args=run_shorthand(write_shorthand(sys.argv[1:])))

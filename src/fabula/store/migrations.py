@@ -165,6 +165,73 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX canon_facts_project ON canon_facts (project_id, scene_order)",
         ],
     ),
+    (
+        5,
+        "eval runs: samples, metric values, checkpoints, A/B judgements",
+        [
+            # One evaluation of a suite; `status` is 'running' until its last task is stored.
+            """CREATE TABLE eval_runs (
+                id {pk},
+                suite TEXT NOT NULL,
+                suite_hash TEXT NOT NULL,
+                model TEXT NOT NULL,
+                fabula_version TEXT NOT NULL,
+                git_commit TEXT,
+                config TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('running', 'done')),
+                created_at TEXT NOT NULL,
+                finished_at TEXT
+            )""",
+            "CREATE INDEX eval_runs_suite ON eval_runs (suite)",
+            # The checkpoint: a task is listed here in the transaction that stores its samples.
+            """CREATE TABLE eval_run_tasks (
+                run_id BIGINT NOT NULL REFERENCES eval_runs(id),
+                task TEXT NOT NULL,
+                seconds DOUBLE PRECISION NOT NULL,
+                finished_at TEXT NOT NULL,
+                PRIMARY KEY (run_id, task)
+            )""",
+            """CREATE TABLE eval_samples (
+                id {pk},
+                run_id BIGINT NOT NULL REFERENCES eval_runs(id),
+                task TEXT NOT NULL,
+                prompt_index INTEGER NOT NULL,
+                prompt TEXT NOT NULL,
+                temperature DOUBLE PRECISION NOT NULL,
+                seed INTEGER NOT NULL,
+                sample_index INTEGER NOT NULL,
+                model TEXT NOT NULL,
+                output TEXT NOT NULL,
+                UNIQUE (run_id, task, prompt_index, temperature, seed, sample_index)
+            )""",
+            # A metric's value on one unit: a sample, or a group of samples (distinct-n, self-BLEU);
+            # NULL where the metric is undefined on that unit (too short a text).
+            """CREATE TABLE eval_values (
+                id {pk},
+                run_id BIGINT NOT NULL REFERENCES eval_runs(id),
+                metric TEXT NOT NULL,
+                unit TEXT NOT NULL,
+                task TEXT NOT NULL,
+                temperature DOUBLE PRECISION NOT NULL,
+                sample_id BIGINT REFERENCES eval_samples(id),
+                value DOUBLE PRECISION,
+                UNIQUE (run_id, metric, unit)
+            )""",
+            "CREATE INDEX eval_values_sample ON eval_values (sample_id)",
+            """CREATE TABLE ab_judgements (
+                id {pk},
+                run_a BIGINT NOT NULL REFERENCES eval_runs(id),
+                run_b BIGINT NOT NULL REFERENCES eval_runs(id),
+                sample_a BIGINT NOT NULL REFERENCES eval_samples(id),
+                sample_b BIGINT NOT NULL REFERENCES eval_samples(id),
+                shown_first TEXT NOT NULL CHECK (shown_first IN ('a', 'b')),
+                choice TEXT NOT NULL CHECK (choice IN ('a', 'b', 'tie', 'skip')),
+                judge TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX ab_judgements_runs ON ab_judgements (run_a, run_b)",
+        ],
+    ),
 ]
 
 

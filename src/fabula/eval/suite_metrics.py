@@ -1,0 +1,135 @@
+"""The metrics a suite may ask for, each with its direction declared once, here.
+
+A suite metric turns a run's outputs into values on *units*: one value per sample (perplexity,
+seq-rep-n, ...) or one per group of samples written for the same prompt, temperature and seed
+(distinct-n, self-BLEU: they measure a set). The paired bootstrap of `fabula.eval.compare`
+resamples these units, and reads `direction` to say whether a difference is better or worse.
+
+A value is None where the metric is undefined on that unit (a text shorter than n words).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from fabula.errors import FabulaError
+
+__all__ = ["METRICS", "Context", "SuiteMetric", "get_metric"]
+
+Direction = Literal["higher", "lower"] | None  # None: informative only, no verdict
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a metric may read besides the texts: the task's prompt, form and model."""
+
+    prompt: str
+    kind: str
+    form: str | None
+    model: str
+    backend_for: Callable[[str], Any]  # a model spec -> a loaded backend (cached by the runner)
+
+
+@dataclass(frozen=True)
+class SuiteMetric:
+    name: str
+    direction: Direction
+    scope: Literal["sample", "group"]
+    compute: Callable[[Sequence[str], Context, Mapping[str, Any]], list[float | None]]
+    kinds: tuple[str, ...] = ("continue-prose", "poem", "story-premise")
+    about: str = ""
+
+
+def _defined(fn: Callable[[], float]) -> float | None:
+    try:
+        return float(fn())
+    except FabulaError:  # undefined on this unit: the bootstrap skips it
+        return None
+
+
+def _distinct(texts: Sequence[str], _: Context, p: Mapping[str, Any]) -> list[float | None]:
+    from fabula.eval import distinct_n
+
+    return [_defined(lambda: distinct_n(texts, n=int(p.get("n", 2))))]
+
+
+def _self_bleu(texts: Sequence[str], _: Context, p: Mapping[str, Any]) -> list[float | None]:
+    from fabula.eval import self_bleu
+
+    kept = [t for t in texts if t.split()]
+    return [_defined(lambda: self_bleu(kept, n=int(p.get("n", 4))))] if len(kept) >= 2 else [None]
+
+
+def _seq_rep(texts: Sequence[str], _: Context, p: Mapping[str, Any]) -> list[float | None]:
+    from fabula.eval import seq_rep_n
+
+    return [_defined(lambda t=t: seq_rep_n([t], n=int(p.get("n", 4)))) for t in texts]
+
+
+def _repeated_lines(texts: Sequence[str], _: Context, __: Mapping[str, Any]) -> list[float | None]:
+    from fabula.eval import repeated_line_rate
+
+    return [_defined(lambda t=t: repeated_line_rate([t])) for t in texts]
+
+
+def _perplexity(texts: Sequence[str], ctx: Context, p: Mapping[str, Any]) -> list[float | None]:
+    from fabula.eval import perplexity
+
+    backend = ctx.backend_for(str(p.get("model") or ctx.model))
+    prompt = ctx.prompt if p.get("condition_on_prompt", True) and ctx.kind == "continue-prose" else ""
+    return [_defined(lambda t=t: perplexity(backend, [t], prompt=prompt).value) for t in texts]
+
+
+def _form(texts: Sequence[str], ctx: Context, p: Mapping[str, Any]) -> list[float | None]:
+    from fabula.forms import check_poem
+
+    if not ctx.form:
+        raise FabulaError("form_compliance needs the task's `form` (a poem task).")
+    by_line = bool(p.get("lines", False))  # the share of verse lines that keep the form, not pass/fail
+    out: list[float | None] = []
+    for t in texts:
+        report = check_poem(t, ctx.form) if t.strip() else None
+        if report is None or (by_line and not report.lines):
+            out.append(0.0)
+        else:
+            out.append(sum(x.ok for x in report.lines) / len(report.lines) if by_line else float(report.ok))
+    return out
+
+
+def _premise(texts: Sequence[str], ctx: Context, _: Mapping[str, Any]) -> list[float | None]:
+    from fabula.eval import premise_similarity
+
+    return [_defined(lambda t=t: premise_similarity([t], [ctx.prompt])) if t.strip() else None for t in texts]
+
+
+def _words(texts: Sequence[str], _: Context, __: Mapping[str, Any]) -> list[float | None]:
+    from fabula.eval.tokens import tokens
+
+    return [float(len(tokens(t))) for t in texts]
+
+
+METRICS: dict[str, SuiteMetric] = {
+    m.name: m
+    for m in (
+        SuiteMetric("distinct_n", "higher", "group", _distinct, about="distinct n-grams / n-grams of a group"),
+        SuiteMetric("self_bleu", "lower", "group", _self_bleu, about="mean BLEU of each sample against the others"),
+        SuiteMetric("seq_rep_n", "lower", "sample", _seq_rep, about="repeated n-grams within a sample"),
+        SuiteMetric("repeated_line_rate", "lower", "sample", _repeated_lines, about="lines repeating an earlier line"),
+        SuiteMetric("perplexity", "lower", "sample", _perplexity, about="per-sample perplexity under a reference model"),
+        SuiteMetric("form_compliance", "higher", "sample", _form, ("poem",), "1 if the poem keeps its form (lines = true: its share of lines that do)"),
+        SuiteMetric(
+            "premise_similarity", "higher", "sample", _premise, ("continue-prose", "story-premise"),
+            "MiniLM cosine of the sample to its prompt",
+        ),
+        SuiteMetric("words", None, "sample", _words, about="word tokens per sample (no verdict)"),
+    )
+}
+
+
+def get_metric(name: str) -> SuiteMetric:
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise FabulaError(f"Unknown suite metric {name!r}; use one of: {', '.join(METRICS)}.") from None
