@@ -2,6 +2,10 @@
 """Render pages of the test screenplay's PDF to PNG for docs/screenplay-format.md.
 
     .venv/bin/python scripts/render-screenplay-page.py
+    .venv/bin/python scripts/render-screenplay-page.py FILE.fountain NAME [PAGE ...]
+
+With arguments it renders the given script pages (default: page 1) of FILE.fountain to
+docs/img/NAME-page-N.png instead (docs/screenplay.md's generated example).
 
 Exports tests/screenplay/fixtures/last_ferry.fountain to PDF with Fabula's own exporter, then
 draws script pages 1 and 3 with PDFium (pypdfium2) at 100 dpi into docs/img/. The PNGs are the
@@ -27,13 +31,19 @@ DPI = 100
 PAGES = (1, 3)  # script pages (the PDF's first page is the title page)
 
 
-def main() -> int:
-    sp = parse(SOURCE.read_text(encoding="utf-8"))
+def main(argv: list[str]) -> int:
+    source, name, pages = SOURCE, "screenplay", PAGES
+    if argv:
+        if len(argv) < 2:
+            print("usage: render-screenplay-page.py [FILE.fountain NAME [PAGE ...]]", file=sys.stderr)
+            return 2
+        source, name, pages = Path(argv[0]), argv[1], tuple(int(p) for p in argv[2:]) or (1,)
+    sp = parse(source.read_text(encoding="utf-8"))
     doc = pdfium.PdfDocument(pdf_bytes(sp))
     try:
-        for number in PAGES:
+        for number in pages:
             image = doc[number].render(scale=DPI / 72, grayscale=True).to_pil()
-            path = OUT / f"screenplay-page-{number}.png"
+            path = OUT / f"{name}-page-{number}.png"
             buffer = BytesIO()
             image.save(buffer, format="PNG", optimize=True)
             write_bytes_atomic(path, buffer.getvalue())
@@ -46,4 +56,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
