@@ -99,7 +99,7 @@ def test_resuming_after_the_suite_file_changed_is_refused(eval_store: Store, tmp
 
 @pytest.mark.slow
 def test_the_default_suite_runs_on_the_house_models(tmp_path: Path) -> None:
-    """About 25 s on 2 cores: every task of the shipped suite, on house:en and house:zh-poetry."""
+    """About 25 s on 2 cores (docs/evaluation.md): every task of the shipped suite, on house:en and house:zh-poetry."""
     from fabula.eval.report import write_report
     from fabula.store import open_store
 
@@ -107,6 +107,9 @@ def test_the_default_suite_runs_on_the_house_models(tmp_path: Path) -> None:
         run = run_suite(load_suite("default"), store, progress=False)
         assert run.status == "done" and run.model == "house:en, house:zh-poetry"
         samples = run_samples(store, run.id)
-        assert len(samples) == 108 and all(s.output.strip() for s in samples)
+        assert len(samples) == 144 and all(s.output.strip() for s in samples)
+        constrained = [v.value for v in run_values(store, run.id)
+                       if v.task == "wujue-constrained" and v.metric == "form_compliance"]
+        assert len(constrained) == 36 and set(constrained) == {1.0}  # the form is kept by construction
         written = write_report(store, run.id, tmp_path / "report")
     assert all(p.is_file() for p in written) and len(written) == 3
