@@ -23,7 +23,7 @@ from fabula.screenplay import (
     parse,
     write,
 )
-from fabula.screenplay.bible import bible_from_logline, logline_names, place_setting
+from fabula.screenplay.bible import bible_from_logline, logline_names, mentioned_places, place_setting
 from fabula.screenplay.catalog import catalogue
 from fabula.screenplay.fdx import from_fdx, to_fdx
 from fabula.screenplay.generate import GeneratedScreenplay, assemble, draft_screenplay
@@ -128,6 +128,13 @@ def test_assemble_puts_transitions_between_scenes_and_at_the_end(made: Generated
 def test_logline_names_skip_titles_places_and_the_first_word() -> None:
     assert logline_names("A keeper named Mara meets Captain Ivo in Paris.") == ["Mara", "Ivo"]
     assert logline_names("Mara and Tom sail to Lisbon; Tom drowns.") == ["Tom"]
+
+
+def test_places_the_logline_names_come_first_longest_name_first() -> None:
+    assert mentioned_places("A lighthouse keeper finds a letter from her drowned brother.") == ["the lighthouse"]
+    assert mentioned_places("Thieves meet at the police station, then hide in the woods.") == [
+        "the police station", "the woods"]
+    assert mentioned_places("A barman sails to Lisbon.") == []  # whole words only
 
 
 def test_headings_from_places_and_times() -> None:

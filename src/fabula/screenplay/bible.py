@@ -32,7 +32,7 @@ from fabula.story.bible import Bible, Character, Place
 from fabula.story.dialogue import CueConstraint
 from fabula.story.planner import extract_json
 
-__all__ = ["ROLES", "bible_from_logline", "logline_names", "parse_bible_answer", "place_setting"]
+__all__ = ["ROLES", "bible_from_logline", "logline_names", "mentioned_places", "parse_bible_answer", "place_setting"]
 
 ROLES = ("protagonist", "antagonist", "ally", "mentor", "trickster", "herald")
 MAX_CHARACTERS, MAX_PLACES = len(ROLES), 8
@@ -147,9 +147,26 @@ def _voice(ask: _Ask, cat: Catalogue, name: str, taken: list[str]) -> str:
     return _pick(ask, stem, choices, f"voice {name}")
 
 
+def mentioned_places(logline: str, cat: Catalogue | None = None) -> list[str]:
+    """Catalogue locations the logline names ("a lighthouse keeper" → the lighthouse), in its order."""
+    cat = cat or catalogue()
+    words = [w.removesuffix("s") for w in re.findall(r"[a-z]+", logline.casefold())]
+    found: list[tuple[int, str]] = []
+    taken: set[int] = set()  # word positions a longer name matched: "the police station", not also "the station"
+    for loc in sorted(cat.locations, key=lambda loc: -len(loc.name.split())):
+        head = [h.removesuffix("s") for h in loc.name.casefold().removeprefix("the ").split()]
+        for i in range(len(words) - len(head) + 1):
+            span = set(range(i, i + len(head)))
+            if words[i:i + len(head)] == head and not span & taken:
+                found.append((i, loc.name))
+                taken |= span
+                break
+    return [name for _, name in sorted(found)]
+
+
 def _places(ask: _Ask, cat: Catalogue, n: int) -> list[Place]:
-    chosen: list[str] = []
-    for k in range(min(n, len(cat.locations))):
+    chosen: list[str] = mentioned_places(ask.logline, cat)[:n]  # the model picks the rest
+    for k in range(len(chosen), min(n, len(cat.locations))):
         stem = f"{ask.logline}\n\nA scene takes place in"
         choices = [loc.name for loc in cat.locations if loc.name not in chosen]
         chosen.append(_pick(ask, stem, choices, f"place {k}"))
