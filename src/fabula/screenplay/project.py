@@ -209,14 +209,8 @@ class ScreenplayProject:
     # -- canon and continuity ------------------------------------------------------------------
     def _read_canon(self, scene_id: str, prose: str) -> None:
         """Facts of the scene's action and dialogue, proposed for the writer (`fabula story canon`)."""
-        from fabula.story.canon import extract_facts
-        from fabula.story.project import _order
-
-        canon = self.story.canon()
-        before = {i: f.status for i, f in canon.facts.items()}
-        order = _order(self.require_plan(), scene_id)
-        facts = extract_facts(prose, scene_id, order, self.bible, extra_names=canon.names())
-        self.story._persist(canon, before, canon.propose(facts, replace_scene=True))  # Story's own store path
+        if prose.strip():
+            self.story.read_canon(scene_id, text=prose)
 
     def check(self) -> dict[str, list[Contradiction]]:
         """Contradictions of each written scene's action and dialogue with the rest's canon."""

@@ -155,13 +155,15 @@ class Story:
             canon.add(fact, fact_id=-k)
         return canon
 
-    def read_canon(self, scene_id: str, accept: bool = False, backend: Backend | None = None) -> CanonDiff:
-        """Read a scene's prose for facts and store them as proposed (or accepted) canon changes.
+    def read_canon(self, scene_id: str, accept: bool = False, backend: Backend | None = None,
+                   text: str | None = None) -> CanonDiff:
+        """Read a scene's prose (or `text` as that scene, e.g. a screenplay scene's action and
+        dialogue) for facts and store them as proposed (or accepted) canon changes.
 
         The parser's facts always; with an instruction-following `backend` (kind "openai"), also the
         facts the model reads in the prose (source "model"), which the parse may miss."""
         plan = self.require_plan()
-        text = self.prose(scene_id)
+        text = self.prose(scene_id) if text is None else text
         if not text:
             raise StoryError(f"Scene {scene_id} has no prose yet; draft it with `fabula story draft`.")
         order = _order(plan, scene_id)
