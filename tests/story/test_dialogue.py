@@ -63,6 +63,12 @@ def test_the_model_chooses_speakers_among_the_chosen_never_thrice_in_a_row(local
     assert again == lines
 
 
+def test_a_situation_longer_than_the_context_allows_still_gets_a_dialogue(local: Backend) -> None:
+    situation = " ".join(["Mara asks Tom where the lamp went on the night of the storm, and why."] * 10)
+    lines = write_dialogue(local, _bible(), ["Mara", "Tom"], situation, turns=3, seed=1, order="model")
+    assert len(lines) == 3 and {x.speaker for x in lines} <= {"Mara", "Tom"}
+
+
 def test_chat_output_is_parsed_strictly() -> None:
     cast = [c for c in _bible().characters if c.name != "Ada"]
     text = (

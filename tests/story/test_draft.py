@@ -72,6 +72,16 @@ def test_a_long_beat_is_kept_beyond_the_memory_share(local: Backend) -> None:
     assert beat in prompt and step.memory_lines >= 1
 
 
+def test_a_beat_longer_than_its_share_is_cut_at_a_word_not_dropped(local: Backend) -> None:
+    beat = " ".join(["Mara climbs the tower in the storm and finds the lamp broken."] * 12)
+    prompt, step = fit_prompt(local, [beat, "The key is brass."], "", new_tokens=32)
+    kept = prompt.split("\n\n")[0]
+    assert kept and beat.startswith(kept) and len(kept) < len(beat)  # its start, in whole words
+    assert beat.split()[len(kept.split()) - 1] == kept.split()[-1]
+    assert step.memory_lines >= 1 and step.prompt_tokens <= local.context_length - 32
+    assert step.cut_words == len(beat.split()) - len(kept.split()) > 0
+
+
 def test_the_tail_is_the_end_of_the_scene_cut_at_a_word(local: Backend) -> None:
     words = [f"w{k}" for k in range(400)]
     text = " ".join(words)

@@ -118,8 +118,9 @@ def _dialogue(
 
 
 def fit_line(backend: Backend, situation: str) -> str:
-    """The situation cut to what a dialogue prompt keeps: on a small context a longer one is left
-    out of the prompt altogether, and the first speaker would be chosen after nothing."""
+    """The situation cut to about a third of a dialogue prompt's room, so that on a small context
+    the speakers' voice lines still fit after it (`fit_prompt` alone would cut the first line only
+    to three quarters of the room, and the voices would be left out)."""
     from fabula.story.dialogue import LINE_TOKENS
     from fabula.story.draft import DEFAULT_CONTEXT, prompt_sizer
 

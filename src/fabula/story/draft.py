@@ -81,6 +81,7 @@ class Step:
     memory_lines: int  # memory sentences kept
     dropped: int  # memory sentences left out for room
     tail_tokens: int  # tokens of the scene so far in the prompt
+    cut_words: int = 0  # words cut from the end of the first line (the beat) to make it fit
 
 
 @dataclass
@@ -129,11 +130,19 @@ def fit_prompt(
             "tokens a step; draft with fewer tokens per step."
         )
     kept: list[str] = []
-    used = 0
+    used = cut_words = 0
     for k, line in enumerate(memory):
         cost = count(line + " ")
-        if used + cost > room * (max(memory_share, FIRST_LINE_SHARE) if k == 0 else memory_share):
-            continue
+        allowed = room * (max(memory_share, FIRST_LINE_SHARE) if k == 0 else memory_share)
+        if used + cost > allowed:
+            if k > 0:
+                continue
+            # the direction cut short beats none: a prompt with neither beat nor tail is empty
+            whole, line = line, _head(line, int(allowed) - 1, count)
+            if not line:
+                continue
+            cut_words = len(whole.split()) - len(line.split())
+            cost = count(line + " ")
         kept.append(line)
         used += cost
     lead = _memory_text(kept, chat)
@@ -149,7 +158,7 @@ def fit_prompt(
             break
         prompt = lead + tail_text
     tail_tokens = count(tail_text) if tail_text else 0
-    step = Step(size(prompt), new_tokens, len(kept), len(memory) - len(kept), tail_tokens)
+    step = Step(size(prompt), new_tokens, len(kept), len(memory) - len(kept), tail_tokens, cut_words)
     return prompt, step
 
 
@@ -159,6 +168,19 @@ def _memory_text(lines: list[str], chat: bool) -> str:
     if chat:
         return "Continue the story scene below. Keep to these notes:\n- " + "\n- ".join(lines) + "\n\nScene:\n"
     return " ".join(lines) + "\n\n"
+
+
+def _head(text: str, room: int, count: Callable[[str], int]) -> str:
+    """The longest start of `text` in whole words that fits in `room` tokens."""
+    words = text.split()
+    lo, hi = 0, len(words)
+    while lo < hi:  # the most words whose start fits
+        mid = (lo + hi + 1) // 2
+        if count(" ".join(words[:mid])) <= room:
+            lo = mid
+        else:
+            hi = mid - 1
+    return " ".join(words[:lo])
 
 
 def _tail(text: str, room: int, count: Callable[[str], int]) -> str:

@@ -141,7 +141,7 @@ def write_endings(
     briefs = {e.kind: ending_brief(final_brief, bible, e, chat) for e in endings}
     for kind, brief in briefs.items():  # without its beat every ending would be the same draft
         _, step = fit_prompt(backend, brief.lines()[:1], "", step_tokens, chat=chat)
-        if step.dropped:
+        if step.dropped or step.cut_words:
             raise FabulaError(
                 f"The {kind} ending's beat does not fit {backend.spec}'s context with {step_tokens} tokens "
                 "a step: shorten the final scene's beat or draft with fewer step tokens."
