@@ -149,7 +149,8 @@ def _emit(sp, output: Path | None, pdf: Path | None) -> None:  # type: ignore[no
 def plan(
     name: str = _NAME,
     structure: str = typer.Option("three-act", "--structure", "-s", help="A beat sheet (see `fabula story structures`)."),
-    scenes: int = typer.Option(6, "--scenes", help="How many scenes (at least this many)."),
+    scenes: int = typer.Option(None, "--scenes", min=1,
+                               help="How many scenes (at least this many; default: as many as the plan has, or 6)."),
     model: str = _MODEL,
     seed: int = _SEED,
     control: list[str] = _CONTROL,

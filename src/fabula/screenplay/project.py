@@ -105,8 +105,12 @@ class ScreenplayProject:
         return plan
 
     # -- the plan ------------------------------------------------------------------------------
-    def make_plan(self, backend: Backend, structure: str = "three-act", scenes: int = 6, seed: int = 0) -> StoryPlan:
-        """Plan (or re-plan) the screenplay; locked chapters and scenes of the current plan are kept."""
+    def make_plan(self, backend: Backend, structure: str = "three-act", scenes: int | None = None,
+                  seed: int = 0) -> StoryPlan:
+        """Plan (or re-plan) the screenplay; locked chapters and scenes of the current plan are kept.
+        `scenes` defaults to the current plan's count (6 for a first plan)."""
+        current = self.story.plan
+        scenes = scenes or (len(current.scenes()) if current else 6)
         plan = make_screenplay_plan(backend, self.bible, structure, scenes, seed, keep=self.story.plan)
         self.story.save_plan(plan, "generated", backend.spec, message=f"plan: {structure}")
         return plan
