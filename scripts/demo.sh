@@ -3,7 +3,8 @@
 # opening, steer genre and style with control tokens, sample alternatives
 # together, fill a gap in the middle of a text, write a classical Chinese
 # poem whose form is guaranteed and check it, plan and draft a short story and
-# export it as EPUB, then show the generation log.
+# export it as EPUB, write a screenplay from a logline (Fountain + PDF), run the
+# default evaluation suite with its report, then show the generation log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FABULA=.venv/bin/fabula
@@ -42,6 +43,14 @@ $FABULA story plan "$STORY" --structure three-act --chapters 3 --scenes 1 --seed
 $FABULA story draft "$STORY" --words 80 --seed 1
 $FABULA story check "$STORY" || true   # exit 1 means contradictions were found and listed
 $FABULA story export "$STORY" -o "$FABULA_HOME/$STORY.epub"
+echo
+echo "== fabula screenplay new  (house:en: logline → bible → plan → scenes, as Fountain and a PDF)"
+$FABULA screenplay new "A lighthouse keeper named Mara finds a letter from her brother, who drowned ten years ago." \
+    --scenes 3 --seed 0 -o "$FABULA_HOME/lighthouse.fountain" --pdf "$FABULA_HOME/lighthouse.pdf"
+$FABULA screenplay stats "$FABULA_HOME/lighthouse.fountain"
+echo
+echo "== fabula eval default  (fixed prompts on both house models; per-sample metrics stored; report with plots)"
+$FABULA eval default --quiet --out "$FABULA_HOME/eval-report" | tail -12
 echo
 echo "== fabula log (every generation is recorded in $FABULA_HOME/fabula.db)"
 $FABULA log -n 2

