@@ -99,7 +99,7 @@ def test_resuming_after_the_suite_file_changed_is_refused(eval_store: Store, tmp
 
 @pytest.mark.slow
 def test_the_default_suite_runs_on_the_house_models(tmp_path: Path) -> None:
-    """About 25 s on 2 cores (docs/evaluation.md): every task of the shipped suite, on house:en and house:zh-poetry."""
+    """About 40 s on 2 cores (docs/evaluation.md): every task of the shipped suite, on house:en and house:zh-poetry."""
     from fabula.eval.report import write_report
     from fabula.store import open_store
 

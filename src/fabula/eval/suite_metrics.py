@@ -12,9 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from fabula.errors import FabulaError
+
+if TYPE_CHECKING:
+    from fabula.eval.originality import CorpusIndex
 
 __all__ = ["METRICS", "Context", "SuiteMetric", "get_metric"]
 
@@ -40,6 +45,7 @@ class SuiteMetric:
     compute: Callable[[Sequence[str], Context, Mapping[str, Any]], list[float | None]]
     kinds: tuple[str, ...] = ("continue-prose", "poem", "story-premise")
     about: str = ""
+    check: Callable[[Mapping[str, Any]], None] | None = None  # settings refused when the suite loads
 
 
 def _defined(fn: Callable[[], float]) -> float | None:
@@ -104,6 +110,59 @@ def _premise(texts: Sequence[str], ctx: Context, _: Mapping[str, Any]) -> list[f
     return [_defined(lambda t=t: premise_similarity([t], [ctx.prompt])) if t.strip() else None for t in texts]
 
 
+def _coherence(texts: Sequence[str], _: Context, __: Mapping[str, Any]) -> list[float | None]:
+    from fabula.eval import sentence_coherence
+
+    return [_defined(lambda t=t: sentence_coherence([t])) if t.strip() else None for t in texts]
+
+
+def _sentiment(texts: Sequence[str], _: Context, __: Mapping[str, Any]) -> list[float | None]:
+    from fabula.eval import sentiment
+
+    return [float(v) for v in sentiment(list(texts))] if texts else []
+
+
+@cache
+def _index(file: str | None, corpora: tuple[str, ...]) -> CorpusIndex:
+    from fabula.eval.originality import CorpusIndex
+
+    if file:
+        path = Path(file).expanduser()
+        if not path.is_file():
+            raise FabulaError(f"The memorisation corpus {path} is not a file; give a text file whose documents are "
+                              "separated by blank lines.")
+        return CorpusIndex.build(d for d in path.read_text(encoding="utf-8").split("\n\n") if d.strip())
+    return CorpusIndex.from_corpora(corpora)
+
+
+def _check_corpus(p: Mapping[str, Any]) -> None:
+    file, corpora = p.get("file"), p.get("corpora")
+    if bool(file) == bool(corpora) or (corpora and not isinstance(corpora, list)):
+        raise FabulaError("memorisation and longest_copy need the training texts: `file = \"PATH\"` (documents "
+                          "separated by blank lines) or `corpora = [\"NAME\", ...]` (prepared with "
+                          "`fabula data prepare`), one of them.")
+
+
+def _corpus(p: Mapping[str, Any]) -> CorpusIndex:
+    _check_corpus(p)
+    file, corpora = p.get("file"), p.get("corpora")
+    return _index(str(file) if file else None, tuple(corpora or ()))
+
+
+def _memorised(texts: Sequence[str], _: Context, p: Mapping[str, Any]) -> list[float | None]:
+    from fabula.eval import ngram_overlap
+
+    index = _corpus(p)
+    return [_defined(lambda t=t: ngram_overlap([t], index, n=int(p.get("n", 8)))) for t in texts]
+
+
+def _longest_copy(texts: Sequence[str], _: Context, p: Mapping[str, Any]) -> list[float | None]:
+    from fabula.eval import longest_common_ngram
+
+    index = _corpus(p)
+    return [float(longest_common_ngram(t, index)) for t in texts]
+
+
 def _words(texts: Sequence[str], _: Context, __: Mapping[str, Any]) -> list[float | None]:
     from fabula.eval.tokens import tokens
 
@@ -123,6 +182,17 @@ METRICS: dict[str, SuiteMetric] = {
             "premise_similarity", "higher", "sample", _premise, ("continue-prose", "story-premise"),
             "MiniLM cosine of the sample to its prompt",
         ),
+        SuiteMetric(
+            "coherence", "higher", "sample", _coherence, ("continue-prose", "story-premise"),
+            "MiniLM cosine of adjacent sentences within the sample",
+        ),
+        SuiteMetric("sentiment", None, "sample", _sentiment, about="VADER (English) or SnowNLP (Chinese) polarity"),
+        SuiteMetric("memorisation", "lower", "sample", _memorised,
+                    about="share of the sample's n-grams found in the training texts (file or corpora)",
+                    check=_check_corpus),
+        SuiteMetric("longest_copy", "lower", "sample", _longest_copy,
+                    about="tokens of the longest run copied word for word from the training texts",
+                    check=_check_corpus),
         SuiteMetric("words", None, "sample", _words, about="word tokens per sample (no verdict)"),
     )
 }

@@ -211,7 +211,13 @@ def _metric(label: str, m: Any, path: Path) -> MetricSpec:
         raise FabulaError(
             f"[metrics.{label}] in {path} needs `metric` = one of {', '.join(METRICS)}."
         )
-    return MetricSpec(label, m["metric"], {k: v for k, v in m.items() if k != "metric"})
+    params = {k: v for k, v in m.items() if k != "metric"}
+    if (check := METRICS[m["metric"]].check) is not None:
+        try:
+            check(params)
+        except FabulaError as exc:
+            raise FabulaError(f"[metrics.{label}] in {path}: {exc}") from exc
+    return MetricSpec(label, m["metric"], params)
 
 
 def _task(t: dict[str, Any], path: Path) -> Task:
