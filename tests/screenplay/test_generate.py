@@ -214,7 +214,7 @@ def test_a_plain_model_behind_a_server_writes_a_screenplay(server_url: str, loca
     assert parse(write(made.screenplay)) == made.screenplay
 
 
-def test_act_transitions_fall_at_a_quarter_and_three_quarters() -> None:
+def test_act_transitions_fall_at_a_quarter_and_three_quarters_when_the_acts_are_unknown() -> None:
     from fabula.screenplay.plan import act_breaks, transition_after
     from fabula.story.plan import Chapter, StoryPlan
 
@@ -224,6 +224,18 @@ def test_act_transitions_fall_at_a_quarter_and_three_quarters() -> None:
     assert after[-1] == "FADE OUT."
     assert [k for k, t in enumerate(after) if t != "CUT TO:"] == [1, 5, 7]  # before c3, before c7, the end
     assert set(after[1:2] + after[5:6]) <= set(catalogue().transitions_between("acts"))
+
+
+def test_act_transitions_follow_the_beat_sheets_acts() -> None:
+    from fabula.screenplay.plan import act_breaks, transition_after
+    from fabula.story.plan import Chapter, StoryPlan
+
+    beats = ["Setup", "Inciting incident", "Rising action", "Midpoint", "Climax", "Resolution"]  # I I II II III III
+    plan = StoryPlan("three-act", [Chapter(f"c{i}", "t", "s", b, [Scene(f"c{i}s1", "x")])
+                                   for i, b in enumerate(beats, start=1)])
+    assert act_breaks(plan) == {"c3", "c5"}
+    after = [transition_after(plan, s.id, seed=0).text for s in plan.scenes()]
+    assert [k for k, t in enumerate(after) if t != "CUT TO:"] == [1, 3, 5]
 
 
 def test_house_models_write_dialogue_as_a_play_and_get_their_controls_back() -> None:

@@ -94,11 +94,26 @@ def heading_for(scene: Scene, bible: Bible, cat: Catalogue | None = None) -> Sce
 
 
 def act_breaks(plan: StoryPlan) -> set[str]:
-    """Ids of the chapters that open an act: the chapters at a quarter and at three quarters of
-    the plan (the classic 1:2:1 proportions), so a plan of many short chapters does not dissolve
-    between every two of them."""
+    """Ids of the chapters that open an act: where the beat sheet's `part` changes ("Act I" to
+    "Act II"). A plan whose structure or beats are unknown falls back on the chapters at a quarter
+    and at three quarters (the classic 1:2:1 proportions)."""
+    parts = _parts(plan)
+    if parts is not None:
+        return {c.id for prev, c in zip(plan.chapters, plan.chapters[1:]) if parts[c.id] != parts[prev.id]}
     n = len(plan.chapters)
     return {plan.chapters[i].id for i in {round(n / 4), round(3 * n / 4)} if 0 < i < n}
+
+
+def _parts(plan: StoryPlan) -> dict[str, str] | None:
+    """Each chapter's act by its beat, or None if any is unknown."""
+    from fabula.story.structures import get_structure
+
+    try:
+        beats = {b.name.casefold(): b.part for b in get_structure(plan.structure).beats}
+    except FabulaError:
+        return None
+    parts = {c.id: beats.get(c.beat.strip().casefold(), "") for c in plan.chapters}
+    return parts if all(parts.values()) else None
 
 
 def transition_after(plan: StoryPlan, scene_id: str, seed: int = 0, cat: Catalogue | None = None) -> Transition:
