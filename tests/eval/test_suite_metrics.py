@@ -41,3 +41,12 @@ def test_coherence_needs_two_sentences_and_sentiment_has_no_verdict() -> None:
     happy, sad = get_metric("sentiment").compute(["What a wonderful, happy day!", "A terrible, awful loss."],
                                                  CTX, {})
     assert happy > 0.5 and sad < -0.5 and get_metric("sentiment").direction is None
+
+
+def test_perplexity_under_a_model_that_cannot_score_says_how_to_fix_the_suite() -> None:
+    from fabula.backends import resolve
+
+    chat = resolve("openai:some-model@http://127.0.0.1:9/v1")  # scoring is refused before any request
+    ctx = Context(prompt="Once", kind="continue-prose", form=None, model=chat.spec, backend_for=lambda spec: chat)
+    with pytest.raises(FabulaError, match='model = "house:en"'):
+        get_metric("perplexity").compute(["upon a time there was a keeper"], ctx, {})

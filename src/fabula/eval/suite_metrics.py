@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from fabula.errors import FabulaError
+from fabula.errors import BackendUnavailable, FabulaError
 
 if TYPE_CHECKING:
     from fabula.eval.originality import CorpusIndex
@@ -51,6 +51,8 @@ class SuiteMetric:
 def _defined(fn: Callable[[], float]) -> float | None:
     try:
         return float(fn())
+    except BackendUnavailable:  # the model cannot measure at all: not a gap in one unit
+        raise
     except FabulaError:  # undefined on this unit: the bootstrap skips it
         return None
 
@@ -85,7 +87,11 @@ def _perplexity(texts: Sequence[str], ctx: Context, p: Mapping[str, Any]) -> lis
 
     backend = ctx.backend_for(str(p.get("model") or ctx.model))
     prompt = ctx.prompt if p.get("condition_on_prompt", True) and ctx.kind == "continue-prose" else ""
-    return [_defined(lambda t=t: perplexity(backend, [t], prompt=prompt).value) for t in texts]
+    try:
+        return [_defined(lambda t=t: perplexity(backend, [t], prompt=prompt).value) for t in texts]
+    except BackendUnavailable as exc:  # not undefined on a unit: the scorer cannot score at all
+        raise FabulaError(f"{exc} In the suite, give perplexity a local scorer: [metrics.LABEL] "
+                          "metric = \"perplexity\", model = \"house:en\" (or hf:PATH).") from exc
 
 
 def _form(texts: Sequence[str], ctx: Context, p: Mapping[str, Any]) -> list[float | None]:
