@@ -85,6 +85,14 @@ def test_the_screenplay_has_scenes_headings_and_known_cues(made: GeneratedScreen
     assert [k for k, _ in made.screenplay.title_page.entries] == ["Title", "Credit", "Author", "Draft date"]
 
 
+def test_every_planned_scene_has_two_speakers_and_its_cues_are_among_them(made: GeneratedScreenplay) -> None:
+    cast = set(made.bible.cast())
+    for scene in made.plan.scenes():
+        assert len(set(scene.characters) & cast) >= 2, scene
+        cues = {e.name for e in made.scenes[scene.id].elements if isinstance(e, Character)}
+        assert cues <= {n.upper() for n in scene.characters}
+
+
 def test_independent_parsers_read_the_same_elements(made: GeneratedScreenplay) -> None:
     sp = made.screenplay
     text = write(sp)

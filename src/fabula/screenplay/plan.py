@@ -59,9 +59,22 @@ def make_screenplay_plan(
     chat = backend.kind == "openai" if chat is None else chat
     locked = {s.id for s in (keep.scenes() if keep else []) if s.locked}
     for k, scene in enumerate(plan.scenes()):
-        if scene.id not in locked and not chat:  # a chat model wrote its own time
+        if scene.id in locked:
+            continue
+        if not chat:  # a chat model wrote its own time
             scene.time = _time_label(backend, scene, k, seed)
+        _second_speaker(scene, bible, k)
     return plan
+
+
+def _second_speaker(scene: Scene, bible: Bible, k: int) -> None:
+    """A scene needs two speakers for dialogue; a small model's beat often names one. The one added
+    goes round the rest of the cast scene by scene, so the plan says who is in it."""
+    known = {n.casefold() for c in bible.characters for n in c.names()}
+    present = [n for n in scene.characters if n.casefold() in known]
+    others = [n for n in bible.cast() if n not in present]
+    if len(present) < 2 and others:
+        scene.characters = [*scene.characters, others[k % len(others)]]
 
 
 def _time_label(backend: Backend, scene: Scene, k: int, seed: int) -> str:
