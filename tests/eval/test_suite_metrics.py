@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from fabula.backends import Backend
 from fabula.errors import FabulaError
 from fabula.eval.suite_metrics import Context, get_metric
 from fabula.eval.suites import load_suite
@@ -50,3 +51,18 @@ def test_perplexity_under_a_model_that_cannot_score_says_how_to_fix_the_suite() 
     ctx = Context(prompt="Once", kind="continue-prose", form=None, model=chat.spec, backend_for=lambda spec: chat)
     with pytest.raises(FabulaError, match='model = "house:en"'):
         get_metric("perplexity").compute(["upon a time there was a keeper"], ctx, {})
+
+
+def test_judge_is_the_judges_mean_score_and_needs_a_model(wide: Backend) -> None:
+    from fabula.eval.judge import judge
+
+    local = wide  # a 1024-token context: the rubric prompt does not fit the 128 of the tiny model
+    ctx = Context(prompt="A keeper finds a shoe.", kind="story-premise", form=None, model=local.spec,
+                  backend_for=lambda spec: local)
+    params = {"model": local.spec, "method": "likelihood", "criteria": ["coherence", "relevance"]}
+    story = "The keeper found a shoe on the rocks. She kept it."
+    [value] = get_metric("judge").compute([story], ctx, params)
+    expected = judge(local, story, "A keeper finds a shoe.", criteria=["coherence", "relevance"], method="likelihood")
+    assert value == pytest.approx(expected.mean) and 1.0 <= value <= 5.0
+    with pytest.raises(FabulaError, match="judging model"):
+        get_metric("judge").check({"method": "likelihood"})  # type: ignore[misc]

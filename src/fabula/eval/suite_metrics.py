@@ -169,6 +169,37 @@ def _longest_copy(texts: Sequence[str], _: Context, p: Mapping[str, Any]) -> lis
     return [float(longest_common_ngram(t, index)) for t in texts]
 
 
+def _check_judge(p: Mapping[str, Any]) -> None:
+    if not p.get("model"):
+        raise FabulaError("judge needs the judging model: `model = \"openai:MODEL@URL\"` (an instruction-following "
+                          "server) or a local model with `method = \"likelihood\"`.")
+    if p.get("method", "reply") not in ("reply", "likelihood"):
+        raise FabulaError("judge's `method` is \"reply\" or \"likelihood\".")
+
+
+def _judge(texts: Sequence[str], ctx: Context, p: Mapping[str, Any]) -> list[float | None]:
+    """The judge's mean score over the chosen criteria (`criteria`, default all the rubric's), or
+    None where its reply is not in the rubric's format: a column of None is a judge that cannot judge."""
+    from fabula.eval.judge import JudgeFormatError, judge
+
+    _check_judge(p)
+    backend = ctx.backend_for(str(p["model"]))
+    premise = ctx.prompt if ctx.kind == "story-premise" else None
+    out: list[float | None] = []
+    for t in texts:
+        if not t.strip():
+            out.append(None)
+            continue
+        try:
+            verdict = judge(backend, t, premise, rubric=str(p.get("rubric", "hanna")), criteria=p.get("criteria"),
+                            method=p.get("method", "reply"), retries=int(p.get("retries", 1)))
+        except JudgeFormatError:
+            out.append(None)
+            continue
+        out.append(verdict.mean)
+    return out
+
+
 def _words(texts: Sequence[str], _: Context, __: Mapping[str, Any]) -> list[float | None]:
     from fabula.eval.tokens import tokens
 
@@ -199,6 +230,8 @@ METRICS: dict[str, SuiteMetric] = {
         SuiteMetric("longest_copy", "lower", "sample", _longest_copy,
                     about="tokens of the longest run copied word for word from the training texts",
                     check=_check_corpus),
+        SuiteMetric("judge", "higher", "sample", _judge,
+                    about="model judgement: a judge model's mean rubric score (HANNA by default)", check=_check_judge),
         SuiteMetric("words", None, "sample", _words, about="word tokens per sample (no verdict)"),
     )
 }
