@@ -140,15 +140,9 @@ class ScreenplayProject:
         """Write scenes in story order (every scene without text, or `scene_ids`); each is stored
         and summarised, and its canon read, before the next, whose brief carries them. A locked
         scene that has text is never rewritten."""
-        plan = self.require_plan()
-        wanted = list(scene_ids) if scene_ids else [s.id for s in plan.scenes()]
-        for sid in wanted:
-            plan.scene(sid)  # unknown ids fail before any work
+        self.require_plan()  # its error names the screenplay command
         out: dict[str, SceneText] = {}
-        for k, scene in enumerate(plan.scenes()):
-            has_text = bool(self.scene_text(scene.id))
-            if scene.id not in wanted or (scene.locked and has_text) or (has_text and not redraft and not scene_ids):
-                continue
+        for k, scene in self.story.to_draft(scene_ids, redraft):
             if progress:
                 progress(scene.id)
             text = self._write(backend, scene, seed + k, words, turns)

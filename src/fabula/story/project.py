@@ -238,16 +238,8 @@ class Story:
     ) -> dict[str, DraftResult]:
         """Draft scenes in story order (all without prose, or `scene_ids`); each is stored, summarised
         and read for canon facts before the next, which is conditioned on them."""
-        plan = self.require_plan()
-        wanted = list(scene_ids) if scene_ids else [s.id for s in plan.scenes()]
-        for sid in wanted:
-            plan.scene(sid)  # unknown ids fail before any work
         out: dict[str, DraftResult] = {}
-        for k, scene in enumerate(plan.scenes()):
-            if scene.id not in wanted or (scene.locked and self.prose(scene.id)):
-                continue
-            if self.prose(scene.id) and not redraft and not scene_ids:
-                continue
+        for k, scene in self.to_draft(scene_ids, redraft):
             if progress:
                 progress(scene.id)
             result = draft_scene(backend, self.brief(scene.id), words=words, seed=seed + k, options=options,
@@ -259,6 +251,22 @@ class Story:
             self._store_draft(scene.id, result.text, backend, {"words": words, "seed": seed + k})
             self.read_canon(scene.id, accept=accept_canon, backend=backend)
             out[scene.id] = result
+        return out
+
+    def to_draft(self, scene_ids: Sequence[str] | None = None, redraft: bool = False) -> list[tuple[int, Scene]]:
+        """(position in story order, scene) of what a draft writes: `scene_ids` (unknown ids fail
+        before any work), else every scene without text, or with `redraft` every scene. A locked
+        scene that has text is never rewritten."""
+        plan = self.require_plan()
+        wanted = list(scene_ids) if scene_ids else [s.id for s in plan.scenes()]
+        for sid in wanted:
+            plan.scene(sid)
+        out = []
+        for k, scene in enumerate(plan.scenes()):
+            has_text = bool(self.prose(scene.id))
+            if scene.id not in wanted or (scene.locked and has_text) or (has_text and not redraft and not scene_ids):
+                continue
+            out.append((k, scene))
         return out
 
     def _log(self, result: DraftResult) -> None:
