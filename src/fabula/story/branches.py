@@ -22,7 +22,8 @@ from fabula.backends.base import Backend, Chunk, Completion, collect
 from fabula.backends.options import GenerationOptions
 from fabula.engine.constraints import Constraint, Without
 from fabula.errors import FabulaError
-from fabula.store import GenerationRecord, Passage, Store, Version
+from fabula.generation_log import make_record
+from fabula.store import Passage, Store, Version
 from fabula.store.records import BranchTree, Document, Node
 from fabula.story.draft import fit_prompt
 
@@ -112,19 +113,9 @@ def _generate_logged(
     t0 = time.perf_counter()
     completions = collect(_timed(backend.stream(prompt, opts, _no_end(backend)), first), opts.n)
     elapsed = time.perf_counter() - t0
-    usage = backend.last_usage
-    record = GenerationRecord(
-        prompt=prompt,
-        model=backend.spec,
-        options=opts.model_dump(mode="json"),
-        outputs=[c.text for c in completions],
-        started_at=started,
-        prompt_tokens=usage.prompt_tokens if usage else None,
-        completion_tokens=usage.completion_tokens if usage else None,
-        ttft_ms=round(1000 * (first[0] - t0), 1) if first else None,
-        duration_ms=round(1000 * elapsed, 1),
-        project_id=document.project_id,
-    )
+    ttft = first[0] - t0 if first else None
+    record = make_record(backend.spec, prompt, opts, completions, backend.last_usage, started, ttft, elapsed,
+                         document.project_id)
     return completions, store.log_generation(record)
 
 

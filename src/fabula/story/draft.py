@@ -31,6 +31,7 @@ from fabula.backends.options import GenerationOptions
 from fabula.engine.constraints import Constraint, Without
 from fabula.engine.echo import Echo
 from fabula.errors import FabulaError
+from fabula.generation_log import make_record
 from fabula.store.records import GenerationRecord
 
 __all__ = ["DraftResult", "SceneBrief", "Step", "draft_scene", "fit_prompt", "prompt_sizer"]
@@ -235,7 +236,8 @@ def draft_scene(
         constraint = _scene_constraint(backend, brief, echo_weight)
         started, t0 = datetime.now(timezone.utc), time.perf_counter()
         [done] = backend.generate(prompt, opts, constraint)
-        calls.append(_record(backend, prompt, opts, done.text, started, time.perf_counter() - t0))
+        calls.append(make_record(backend.spec, prompt, opts, [done], backend.last_usage, started, None,
+                                 time.perf_counter() - t0))
         steps.append(step)
         text += done.text
         if done.finish_reason == "stop" or not done.text.strip():
@@ -247,15 +249,6 @@ def draft_scene(
             finish = "stop"
             break
     return DraftResult(_trim(text, words, len(brief.opening)), steps, finish, calls)
-
-
-def _record(backend: Backend, prompt: str, opts: GenerationOptions, output: str, started: datetime,
-            seconds: float) -> GenerationRecord:
-    usage = backend.last_usage
-    return GenerationRecord(prompt=prompt, model=backend.spec, options=opts.model_dump(mode="json"), outputs=[output],
-                            started_at=started, prompt_tokens=usage.prompt_tokens if usage else None,
-                            completion_tokens=usage.completion_tokens if usage else None,
-                            duration_ms=round(1000 * seconds, 1))
 
 
 def _scene_constraint(backend: Backend, brief: SceneBrief, weight: float) -> Constraint | None:
