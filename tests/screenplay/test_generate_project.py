@@ -100,10 +100,14 @@ def test_alternatives_and_endings(tiny: Backend) -> None:
         plan = sp.make_plan(tiny, scenes=3, seed=2)
         sp.draft(tiny, seed=1, words=15, turns=2)
         first = plan.scenes()[0].id
+        logged = len(store.list_generations(limit=1000, project="alts"))
         alternatives = sp.alternatives(tiny, first, n=2, seed=20, words=15, turns=2)
+        assert len(store.list_generations(limit=1000, project="alts")) > logged  # their action's calls too
         assert len(set(alternatives)) == 2
         assert sp.choose(first, 2) == alternatives[1] == sp.scene_text(first)
+        logged = len(store.list_generations(limit=1000, project="alts"))
         endings = sp.endings(tiny, ["happy", "tragic"], seed=3, words=15, turns=2)
+        assert len(store.list_generations(limit=1000, project="alts")) > logged
         assert list(endings) == ["happy", "tragic"] and endings["happy"] != endings["tragic"]
         tragic = sp.screenplay(ending="tragic")
         assert tragic.scenes()[-1] == parse(endings["tragic"]).scenes()[0]

@@ -146,7 +146,6 @@ class ScreenplayProject:
             if progress:
                 progress(scene.id)
             text = self._write(backend, scene, seed + k, words, turns)
-            self._log(text)
             self._commit(scene.id, text.fountain(), Passage(text.fountain(), "generated", backend.spec,
                                                              {"seed": seed + k, "words": words, "turns": turns}))
             self._accept(scene.id, text)
@@ -159,13 +158,11 @@ class ScreenplayProject:
         if beat is not None:
             brief = replace(brief, beat=beat)
             scene = replace(scene, beat=beat)
-        return write_scene(backend, self.bible, scene, heading_for(scene, self.bible), brief,
+        text = write_scene(backend, self.bible, scene, heading_for(scene, self.bible), brief,
                            seed=seed, words=words, turns=turns)
-
-    def _log(self, text: SceneText) -> None:
-        """The action's model calls into the generation log (`fabula log`), under this screenplay."""
-        for call in text.action.calls if text.action else []:
-            self.store.log_generation(replace(call, project_id=self.story.project.id))
+        if text.action:  # drafts, alternatives and endings alike: the action's calls into `fabula log`
+            self.story.log_calls(text.action)
+        return text
 
     def _commit(self, scene_id: str, text: str, passage: Passage) -> None:
         doc = self._document(scene_title(scene_id), SCENE_KIND)

@@ -247,7 +247,7 @@ class Story:
             if not result.text.strip():
                 raise StoryError(f"{backend.spec} wrote nothing for scene {scene.id} (it ended the text at once); "
                                  "the scenes before it are saved: run the draft again with another --seed.")
-            self._log(result)
+            self.log_calls(result)
             self._store_draft(scene.id, result.text, backend, {"words": words, "seed": seed + k})
             self.read_canon(scene.id, accept=accept_canon, backend=backend)
             out[scene.id] = result
@@ -269,7 +269,7 @@ class Story:
             out.append((k, scene))
         return out
 
-    def _log(self, result: DraftResult) -> None:
+    def log_calls(self, result: DraftResult) -> None:
         """Every model call of a draft into the generation log (`fabula log`), under this story."""
         for call in result.calls:
             self.store.log_generation(replace(call, project_id=self.project.id))
@@ -306,7 +306,7 @@ class Story:
         results = write_endings(backend, self.bible, self.brief(last.id), kinds=kinds, words=words, seed=seed,
                                 step_tokens=_step_tokens(backend))
         for kind, result in results.items():
-            self._log(result)
+            self.log_calls(result)
             doc = self._document(f"ending {kind}", ENDING_KIND)
             self.store.commit_version(doc.id, [Passage(result.text, "generated", backend.spec,
                                                        {"kind": kind, "words": words, "seed": seed})])
