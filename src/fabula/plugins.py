@@ -8,10 +8,14 @@ source tree that was never installed (no entry points then).
 
 from __future__ import annotations
 
+import tomllib
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
-__all__ = ["catalog_folders"]
+from fabula.errors import FabulaError
+
+__all__ = ["catalog_folders", "read_catalog_file"]
 
 
 def catalog_folders(group: str, builtin: Path) -> list[Path]:
@@ -25,3 +29,11 @@ def catalog_folders(group: str, builtin: Path) -> list[Path]:
             seen.add(folder.resolve())
             folders.append(folder)
     return folders
+
+
+def read_catalog_file(path: Path, what: str) -> dict[str, Any]:
+    """One catalogue file's TOML; a broken file is an error naming it (`what`: "Form catalogue")."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise FabulaError(f"{what} {path} is not valid TOML: {exc}. Fix or remove it.") from exc

@@ -23,12 +23,11 @@ A rubric table:
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from fabula.plugins import catalog_folders
+from fabula.plugins import catalog_folders, read_catalog_file
 from fabula.errors import FabulaError
 
 __all__ = ["Criterion", "Rubric", "all_rubrics", "builtin_rubrics", "get_rubric"]
@@ -74,10 +73,7 @@ def _folders() -> list[Path]:
 
 
 def _read(path: Path) -> list[Rubric]:
-    try:
-        tables = tomllib.loads(path.read_text(encoding="utf-8")).get("rubric", [])
-    except tomllib.TOMLDecodeError as exc:
-        raise FabulaError(f"Rubric catalogue {path} is not valid TOML: {exc}") from exc
+    tables = read_catalog_file(path, "Rubric catalogue").get("rubric", [])
     return [_rubric(t, path) for t in tables]
 
 

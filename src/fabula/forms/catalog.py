@@ -23,14 +23,13 @@ A form table:
 from __future__ import annotations
 
 import importlib
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from fabula.plugins import catalog_folders
+from fabula.plugins import catalog_folders, read_catalog_file
 from fabula.errors import FabulaError
 from fabula.forms.report import PoemReport
 
@@ -75,10 +74,7 @@ def _folders() -> list[Path]:
 
 
 def _read(path: Path) -> list[Form]:
-    try:
-        tables = tomllib.loads(path.read_text(encoding="utf-8")).get("form", [])
-    except tomllib.TOMLDecodeError as exc:
-        raise FabulaError(f"Form catalogue {path} is not valid TOML: {exc}") from exc
+    tables = read_catalog_file(path, "Form catalogue").get("form", [])
     forms = []
     for t in tables:
         missing = [k for k in ("name", "lang", "checker") if k not in t]

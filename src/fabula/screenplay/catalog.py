@@ -14,14 +14,13 @@ named twice is refused with both files named.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from fabula.errors import FabulaError
-from fabula.plugins import catalog_folders
+from fabula.plugins import catalog_folders, read_catalog_file
 
 __all__ = ["Catalogue", "Location", "TransitionEntry", "builtin_catalogue", "catalogue", "read_catalogue"]
 
@@ -66,10 +65,7 @@ def builtin_catalogue() -> Path:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise FabulaError(f"Screenplay catalogue {path} is not valid TOML: {exc}. Fix or remove it.") from exc
+    data = read_catalog_file(path, "Screenplay catalogue")
     unknown = sorted(set(data) - _TOP)
     if unknown:
         raise FabulaError(f"{path}: unknown key(s) {', '.join(unknown)}; use {', '.join(sorted(_TOP))}.")

@@ -14,13 +14,12 @@ memory, and the same seed for every kind: the endings differ by their kind alone
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from fabula.plugins import catalog_folders
+from fabula.plugins import catalog_folders, read_catalog_file
 from fabula.backends.base import Backend
 from fabula.errors import FabulaError
 from fabula.story.bible import Bible
@@ -66,10 +65,7 @@ def _folders() -> list[Path]:
 
 
 def _read(path: Path) -> list[Ending]:
-    try:
-        tables = tomllib.loads(path.read_text(encoding="utf-8")).get("ending", [])
-    except tomllib.TOMLDecodeError as exc:
-        raise FabulaError(f"Ending catalogue {path} is not valid TOML: {exc}") from exc
+    tables = read_catalog_file(path, "Ending catalogue").get("ending", [])
     out = []
     for t in tables:
         fields = ", ".join(_FIELDS)

@@ -19,14 +19,13 @@ without reinstalling still has its structures; a plugin adds its own with one en
 from __future__ import annotations
 
 import string
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from fabula.plugins import catalog_folders
+from fabula.plugins import catalog_folders, read_catalog_file
 from fabula.errors import FabulaError
 
 __all__ = [
@@ -129,19 +128,9 @@ def _key(name: str) -> str:
     return "".join(c for c in plain.casefold() if c.isalnum())
 
 
-def _load_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise FabulaError(f"Structure file {path} is not valid TOML: {exc}. Fix or remove it.") from exc
-
-
-# -- archetypes ---------------------------------------------------------------------------------
-
-
 def _read_archetypes(path: Path) -> list[Archetype]:
     found = []
-    for t in _load_toml(path).get("archetype", []):
+    for t in read_catalog_file(path, "Structure file").get("archetype", []):
         missing = [k for k in ("key", "name", "description", "stand_in") if k not in t]
         if missing:
             raise FabulaError(f"An archetype in {path} lacks {', '.join(missing)}; add them.")
@@ -221,7 +210,7 @@ def _check_stem(path: Path, where: str, stem: str, roles: frozenset[str]) -> str
 
 
 def _read_structure(path: Path, roles: frozenset[str]) -> Structure:
-    data = _load_toml(path)
+    data = read_catalog_file(path, "Structure file")
     head, beats = data.get("structure"), data.get("beat", [])
     if not isinstance(head, dict) or not beats:
         raise FabulaError(f"{path} needs a [structure] table and at least one [[beat]].")
