@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -38,13 +40,7 @@ def decode_bench(
     from fabula.bench.decode import run
 
     checkpoint = _checkpoint(model, random_config)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task("benchmarking", total=None)
-
-        def progress(done: int, total: int, what: str) -> None:
-            bar.update(task, completed=done, total=total, description=what)
-
+    with _progress_bar() as progress:
         report = run(checkpoint, tokens, prompt_tokens, repeats=repeats, threads=threads, progress=progress,
                      bandwidth_mb=bandwidth_mb)
     if as_json:
@@ -126,13 +122,7 @@ def all_bench(
     from fabula.bench.summary import Settings, markdown, run_all, write
 
     settings = replace(Settings(), poem_samples=poem_samples, decode_repeats=decode_repeats)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task("benchmarking", total=None)
-
-        def progress(done: int, total: int, what: str) -> None:
-            bar.update(task, completed=done, total=total, description=what)
-
+    with _progress_bar() as progress:
         try:
             summary = run_all(settings, progress)
         except (ModelNotFound, UnknownModelSpec) as exc:
@@ -144,6 +134,19 @@ def all_bench(
         typer.echo(markdown(summary), nl=False)
     if out:
         write(summary, out)
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int, str], None]]:
+    """A transient bar on stderr, and the (done, total, what) callback the benchmarks report to."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("benchmarking", total=None)
+
+        def progress(done: int, total: int, what: str) -> None:
+            bar.update(task, completed=done, total=total, description=what)
+
+        yield progress
 
 
 def _checkpoint(model: str | None, random_config: str | None) -> Path:
