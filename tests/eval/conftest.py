@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from fabula.backends import Backend, resolve
+from conftest import load_tiny  # the lean runtime, as the server decodes
+from fabula.backends import Backend
 from fabula.house.tiny import build_tiny_checkpoint
 from fabula.store import Store
 
@@ -21,24 +22,16 @@ def wide_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_checkpoint(tmp_path_factory.mktemp("wide") / "tiny-llama-1k", seed=0, context=1024)
 
 
-def _load(checkpoint: Path) -> Backend:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FABULA_RUNTIME", "lean")  # server and test process decode alike
-        backend = resolve(f"hf:{checkpoint}")
-        backend.load()
-    return backend
-
-
 @pytest.fixture(scope="module")
 def wide(wide_checkpoint: Path) -> Backend:
-    return _load(wide_checkpoint)
+    return load_tiny(wide_checkpoint)
 
 
 @pytest.fixture(scope="module")
 def wide_server_url(wide_checkpoint: Path) -> Iterator[str]:
     from fabula.server import create_app, serve_in_background
 
-    with serve_in_background(create_app(_load(wide_checkpoint))) as url:
+    with serve_in_background(create_app(load_tiny(wide_checkpoint))) as url:
         yield url
 
 
