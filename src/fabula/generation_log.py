@@ -35,19 +35,8 @@ def make_record(
     )
 
 
-def record(
-    spec: str,
-    prompt: str,
-    options: GenerationOptions,
-    completions: list[Completion],
-    usage: Usage | None,
-    started: datetime,
-    ttft: float | None,
-    elapsed: float,
-    project_id: int | None = None,
-) -> int:
-    """Append one row to the generation log of the default store; returns its id."""
+def record(row: GenerationRecord) -> int:
+    """Append `row` to the generation log of the default store; returns its id."""
     from fabula.store import open_store
 
-    row = make_record(spec, prompt, options, completions, usage, started, ttft, elapsed, project_id)
     return open_store().log_generation(row)

@@ -63,9 +63,9 @@ def generate(
             f"first token {1000 * (ttft or 0):.0f} ms, {rate:.1f} tok/s[/dim]"
         )
     if log:
-        from fabula.generation_log import record
+        from fabula.generation_log import make_record, record
 
-        record(backend.spec, text, options, completions, usage, started, ttft, elapsed)
+        record(make_record(backend.spec, text, options, completions, usage, started, ttft, elapsed))
 
 
 def condition(backend: Backend, controls: list[str], title: str | None) -> None:

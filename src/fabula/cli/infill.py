@@ -40,10 +40,10 @@ def infill(
             sys.stdout.write(f"--- alternative {c.index + 1} ---\n")
         sys.stdout.write(c.text + "\n")
     if log:
-        from fabula.generation_log import record
+        from fabula.generation_log import make_record, record
 
         prompt = fim_prompt(backend.header, before, after)
-        record(backend.spec, prompt, options, completions, backend.last_usage, started, None, elapsed)
+        record(make_record(backend.spec, prompt, options, completions, backend.last_usage, started, None, elapsed))
 
 
 def register(app: typer.Typer) -> None:
